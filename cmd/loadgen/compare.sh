@@ -1,0 +1,213 @@
+#!/usr/bin/env bash
+# compare.sh: Mlango's delivery-report throughput as a ratio to the reference
+# (cmd/refserver: parse form, publish to JetStream, wait for the ack, answer).
+#
+# Usage (from anywhere in the module):
+#
+#   cmd/loadgen/compare.sh [loadgen flags...]
+#   ROUNDS=5 cmd/loadgen/compare.sh -n 100000 -c 64
+#
+# It builds ./cmd/mlango, ./cmd/refserver and ./cmd/loadgen into a temp dir,
+# then for ROUNDS rounds (default 3) runs the reference on 127.0.0.1:8090 and
+# the gateway on 127.0.0.1:8091, each with a fresh data dir, each loaded by
+# the same loadgen command, one at a time. The order alternates (ref,gw then
+# gw,ref) so drift on the machine hits both. It prints a row per round and the
+# median gateway/reference throughput ratio and both median p99s.
+#
+# Environment: ROUNDS (3), REF_PORT (8090), GW_PORT (8091), READY_TIMEOUT
+# seconds (30), TARGET ratio (0.9), KEEP=1 keeps the temp dir (logs).
+# Extra arguments go to loadgen (default: its own defaults, -n 200000 -d 60s
+# -c 64 -warmup 5000). Everything runs on loopback and everything this script
+# starts is stopped on exit.
+#
+# Exit status: 0 if the median ratio meets TARGET, 1 if it does not or a
+# loadgen run failed (>0.1% non-2xx), 2 on build failure or a server that does
+# not start (e.g. the gateway is not ready yet), 130 on interrupt.
+set -uo pipefail
+
+ROUNDS=${ROUNDS:-3}
+REF_PORT=${REF_PORT:-8090}
+GW_PORT=${GW_PORT:-8091}
+READY_TIMEOUT=${READY_TIMEOUT:-30}
+TARGET=${TARGET:-0.9}
+LOADGEN_ARGS=("$@")
+
+die() { echo "compare.sh: $*" >&2; exit 2; }
+
+cd "$(dirname "$0")/../.." || die "cannot cd to the module root"
+[[ -f go.mod ]] || die "no go.mod at $(pwd)"
+command -v curl >/dev/null || die "curl is needed"
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/mlango-compare.XXXXXX") || die "mktemp failed"
+server_pid=""
+
+stop_server() {
+	[[ -n $server_pid ]] || return 0
+	if kill -0 "$server_pid" 2>/dev/null; then
+		kill -TERM "$server_pid" 2>/dev/null
+		for _ in $(seq 150); do # up to 15s for a graceful stop
+			kill -0 "$server_pid" 2>/dev/null || break
+			sleep 0.1
+		done
+		if kill -0 "$server_pid" 2>/dev/null; then
+			echo "compare.sh: pid $server_pid ignored SIGTERM for 15s; killing it" >&2
+			kill -KILL "$server_pid" 2>/dev/null
+		fi
+	fi
+	wait "$server_pid" 2>/dev/null
+	server_pid=""
+}
+
+cleanup() {
+	stop_server
+	if [[ ${KEEP:-} == 1 ]]; then
+		echo "compare.sh: kept $tmp" >&2
+	else
+		rm -rf "$tmp"
+	fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+bin=$tmp/bin
+mkdir -p "$bin"
+for pkg in refserver loadgen mlango; do
+	if ! timeout 600 go build -o "$bin/$pkg" "./cmd/$pkg" 2>"$tmp/build-$pkg.log"; then
+		cat "$tmp/build-$pkg.log" >&2
+		die "go build ./cmd/$pkg failed; nothing to compare (is the gateway written yet?)"
+	fi
+done
+
+# http_code URL [curl args...]: the status code, or 000 if nothing answered.
+http_code() {
+	local url=$1
+	shift
+	curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$@" "$url" 2>/dev/null
+}
+
+port_free() {
+	local code
+	code=$(http_code "http://127.0.0.1:$1/")
+	[[ $code == 000 ]] || die "something already answers on 127.0.0.1:$1 (HTTP $code); stop it or set REF_PORT/GW_PORT"
+}
+
+# wait_ready NAME URL WANT LOG: poll URL until it answers WANT ("any" = any
+# HTTP answer), the server dies, or READY_TIMEOUT passes.
+wait_ready() {
+	local name=$1 url=$2 want=$3 log=$4 code deadline=$((SECONDS + READY_TIMEOUT))
+	while ((SECONDS < deadline)); do
+		if ! kill -0 "$server_pid" 2>/dev/null; then
+			echo "compare.sh: $name exited before it was ready; last lines of $log:" >&2
+			tail -n 20 "$log" >&2
+			server_pid=""
+			exit 2
+		fi
+		code=$(http_code "$url")
+		if [[ $want == any && $code != 000 ]] || [[ $code == "$want" ]]; then
+			return 0
+		fi
+		sleep 0.2
+	done
+	echo "compare.sh: $name not ready after ${READY_TIMEOUT}s ($url last answered ${code:-nothing}); last lines of $log:" >&2
+	tail -n 20 "$log" >&2
+	exit 2
+}
+
+# run_loadgen URL LABEL: one run against the server in $server_pid; sets
+# last_line to its summary line. Bounded by -d plus a margin.
+loadgen_failed=0
+last_line=""
+run_loadgen() {
+	local rc
+	last_line=$(timeout --foreground 900 "$bin/loadgen" -summary -url "$1" -run "$2" \
+		-server-pid "$server_pid" "${LOADGEN_ARGS[@]}" 2>"$tmp/loadgen-$2.err")
+	rc=$?
+	if ((rc != 0)); then
+		loadgen_failed=1
+		echo "compare.sh: loadgen $2 exited $rc:" >&2
+		cat "$tmp/loadgen-$2.err" >&2
+	fi
+	[[ -n $last_line ]] || die "loadgen $2 printed no summary"
+	echo "  $2: $last_line" >&2
+}
+
+run_ref() { # ROUND
+	local dir=$tmp/ref$1 log=$tmp/ref$1.log
+	port_free "$REF_PORT"
+	"$bin/refserver" -addr "127.0.0.1:$REF_PORT" -data "$dir" >"$log" 2>&1 &
+	server_pid=$!
+	wait_ready refserver "http://127.0.0.1:$REF_PORT/api/sms/delivery-reports" any "$log"
+	run_loadgen "http://127.0.0.1:$REF_PORT/api/sms/delivery-reports" "ref$1-$$"
+	ref_line[$1]=$last_line
+	stop_server
+	rm -rf "$dir"
+}
+
+run_gw() { # ROUND
+	local dir=$tmp/gw$1 log=$tmp/gw$1.log
+	port_free "$GW_PORT"
+	mkdir -p "$dir/cwd"
+	# Run in an empty cwd so no stray mlango.yaml is picked up. stdout (one
+	# JSON line per request at info) goes to a file, as it would in production.
+	(cd "$dir/cwd" && MLANGO_HTTP_ADDR="127.0.0.1:$GW_PORT" MLANGO_DATA_DIR="$dir/data" \
+		MLANGO_NATS_LISTEN=none MLANGO_LOG_LEVEL=info exec "$bin/mlango") >"$log" 2>&1 &
+	server_pid=$!
+	wait_ready gateway "http://127.0.0.1:$GW_PORT/readyz" 200 "$log"
+	run_loadgen "http://127.0.0.1:$GW_PORT/api/sms/delivery-reports" "gw$1-$$"
+	gw_line[$1]=$last_line
+	stop_server
+	rm -rf "$dir"
+}
+
+get() { # KEY LINE: the value of KEY=... in a loadgen -summary line
+	local kv
+	for kv in $2; do
+		[[ $kv == "$1="* ]] && { echo "${kv#*=}"; return; }
+	done
+	echo "?"
+}
+
+median() { sort -g | awk '{v[NR]=$1} END {if (NR==0) print "?"; else if (NR%2) print v[(NR+1)/2]; else print (v[NR/2]+v[NR/2+1])/2}'; }
+
+declare -a ref_line gw_line
+for ((r = 1; r <= ROUNDS; r++)); do
+	if ((r % 2)); then
+		echo "round $r/$ROUNDS: reference, then gateway" >&2
+		run_ref "$r"
+		run_gw "$r"
+	else
+		echo "round $r/$ROUNDS: gateway, then reference" >&2
+		run_gw "$r"
+		run_ref "$r"
+	fi
+done
+
+echo
+printf '%-6s %10s %9s %10s %9s %7s %12s %12s %7s\n' round ref_rps ref_p99 gw_rps gw_p99 ratio ref_us/req gw_us/req other
+ratios=() ref_p99s=() gw_p99s=()
+for ((r = 1; r <= ROUNDS; r++)); do
+	rr=$(get rps "${ref_line[$r]}") gr=$(get rps "${gw_line[$r]}")
+	rp=$(get p99_ms "${ref_line[$r]}") gp=$(get p99_ms "${gw_line[$r]}")
+	ratio=$(awk -v g="$gr" -v f="$rr" 'BEGIN {if (f > 0) printf "%.3f", g / f; else print "?"}')
+	other=$(awk -v a="$(get other_cores "${ref_line[$r]}")" -v b="$(get other_cores "${gw_line[$r]}")" 'BEGIN {printf "%.2f", (a > b ? a : b)}')
+	printf '%-6s %10s %8sms %10s %8sms %7s %12s %12s %7s\n' "$r" "$rr" "$rp" "$gr" "$gp" "$ratio" \
+		"$(get server_us_per_req "${ref_line[$r]}")" "$(get server_us_per_req "${gw_line[$r]}")" "$other"
+	ratios+=("$ratio") ref_p99s+=("$rp") gw_p99s+=("$gp")
+done
+med_ratio=$(printf '%s\n' "${ratios[@]}" | median)
+echo
+echo "median throughput ratio gateway/reference: $med_ratio (target >= $TARGET)"
+echo "median p99: reference $(printf '%s\n' "${ref_p99s[@]}" | median)ms, gateway $(printf '%s\n' "${gw_p99s[@]}" | median)ms"
+echo "(us/req = server CPU per request; other = cores busy with anything but loadgen and the server, the noise on this machine)"
+echo "loadgen flags: ${LOADGEN_ARGS[*]:-(defaults)}"
+
+if ((loadgen_failed)); then
+	echo "FAIL: a loadgen run had more than 0.1% non-2xx answers (see above)"
+	exit 1
+fi
+if awk -v m="$med_ratio" -v t="$TARGET" 'BEGIN {exit !(m + 0 >= t + 0)}'; then
+	echo "PASS"
+else
+	echo "BELOW TARGET"
+	exit 1
+fi

@@ -1,0 +1,39 @@
+package config
+
+import "testing"
+
+// exampleFile is the documented mlango.yaml: every key at its default.
+// TestExampleFileIsDefault keeps it true.
+const exampleFile = `# mlango.yaml — every key with its default value.
+# Environment variables (in brackets) override this file.
+http:
+  addr: ":8080"              # [MLANGO_HTTP_ADDR] host:port
+  body_limit: 1MiB           # [MLANGO_BODY_LIMIT] 1KiB..64MiB; B, KB, MB, GB, KiB, MiB, GiB
+  read_timeout: 10s
+  write_timeout: 15s
+  idle_timeout: 60s
+  shutdown_timeout: 20s
+nats:
+  url: ""                    # [MLANGO_NATS_URL] empty = embedded nats-server; or nats://a:4222,nats://b:4222
+  listen: 127.0.0.1:4222     # [MLANGO_NATS_LISTEN] embedded client port, or "none"
+  name: mlango               # client connection name
+data_dir: ./data             # [MLANGO_DATA_DIR] embedded JetStream file storage
+subject_prefix: telecom      # [MLANGO_SUBJECT_PREFIX] events go to telecom.…
+stream:
+  name: TELECOM              # [MLANGO_STREAM] captures <subject_prefix>.>
+  replicas: 1                # [MLANGO_STREAM_REPLICAS] 1..5; above 1 needs a cluster (nats.url)
+  duplicate_window: 13h      # [MLANGO_DUPLICATE_WINDOW] must outlast Africa's Talking's 12h of SMS retries
+  max_age: 0s                # 0 = keep forever; if set, at least duplicate_window
+  max_bytes: 0               # 0 = unlimited
+publish:
+  timeout: 5s                # [MLANGO_PUBLISH_TIMEOUT] wait for JetStream's ack, then answer 503; 100ms..60s
+log:
+  level: info                # [MLANGO_LOG_LEVEL] trace, debug, info, warn, error
+  format: json               # [MLANGO_LOG_FORMAT] json or console
+`
+
+func TestExampleFileIsDefault(t *testing.T) {
+	if got := mustLoad(t, writeConfig(t, exampleFile), nil); got != Default() {
+		t.Errorf("documented example differs from Default():\n got  %+v\n want %+v", got, Default())
+	}
+}

@@ -1,0 +1,49 @@
+package normalize
+
+import (
+	"encoding/json"
+	"strings"
+	"time"
+)
+
+// Input is one callback as the HTTP layer decoded it: every field as a
+// string for lookup, and the raw fields kept exactly as received.
+type Input struct {
+	// Fields holds the first value of each field, body over query string.
+	// JSON values that are not strings hold their JSON text.
+	Fields map[string]string
+	// Raw is every field as received: form fields as a JSON object of
+	// strings (a repeated field as a list), a JSON body as the original.
+	Raw json.RawMessage
+	// ReceivedAt is when the gateway received the callback, used as the
+	// event time where the payload carries none.
+	ReceivedAt time.Time
+}
+
+// Get returns a field's value with surrounding white space removed, or ""
+// when the field is absent. Providers pad values now and then; the raw copy
+// keeps the padding.
+func (in Input) Get(name string) string {
+	return strings.TrimSpace(in.Fields[name])
+}
+
+// Require returns a field's value or a FieldError naming it when it is
+// absent or blank.
+func (in Input) Require(name string) (string, error) {
+	v := in.Get(name)
+	if v == "" {
+		return "", &FieldError{Field: name, Problem: "is missing"}
+	}
+	return v, nil
+}
+
+// FieldError says which field of a callback made it unusable. The HTTP layer
+// answers it with a 4xx: the provider must not retry the same bytes.
+type FieldError struct {
+	Field   string
+	Problem string
+}
+
+func (e *FieldError) Error() string {
+	return "field " + e.Field + " " + e.Problem
+}

@@ -1,0 +1,588 @@
+// Package publish stores canonical events in NATS JetStream: it connects to
+// NATS (or starts an embedded nats-server), makes sure the stream exists, and
+// publishes events so that a callback is answered only once JetStream has
+// acknowledged them. The event id travels as Nats-Msg-Id, so a callback that
+// arrives twice within the stream's duplicate window is stored once.
+package publish
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/rs/zerolog"
+
+	"github.com/mlango/mlango/normalize"
+)
+
+// Options configures Open. Zero values take the defaults noted per field.
+type Options struct {
+	// URLs of an existing NATS / JetStream deployment. Empty: start an
+	// embedded server (see Embedded) and connect to it in-process.
+	URLs []string
+	// Embedded configures the embedded server, used only when URLs is empty.
+	Embedded EmbeddedOptions
+	// Name is the NATS connection name. Default "mlango".
+	Name string
+	// Stream is the JetStream stream name. Default "TELECOM".
+	Stream string
+	// SubjectPrefix is the first subject token; the stream captures
+	// "<prefix>.>". Default "telecom".
+	SubjectPrefix string
+	// Replicas for a stream Open creates. Default 1.
+	Replicas int
+	// DuplicateWindow is how long JetStream remembers message ids. Default
+	// 2 minutes (the server's own default).
+	DuplicateWindow time.Duration
+	// MaxAge of stored events; 0 keeps them forever.
+	MaxAge time.Duration
+	// MaxBytes of the stream; 0 or less is unlimited. The oldest events are
+	// discarded when it is reached.
+	MaxBytes int64
+	// PublishTimeout bounds how long Store waits for JetStream's
+	// acknowledgements. Default 5 seconds.
+	PublishTimeout time.Duration
+}
+
+// Defaults applied by Open.
+const (
+	DefaultName            = "mlango"
+	DefaultStream          = "TELECOM"
+	DefaultSubjectPrefix   = "telecom"
+	DefaultDuplicateWindow = 2 * time.Minute
+	DefaultPublishTimeout  = 5 * time.Second
+)
+
+// maxPendingAcks caps publishes awaiting JetStream's ack on one connection.
+// Each pending publish holds its message (about 1 KiB for a typical event)
+// until acked, so the cap bounds that memory to a few tens of MiB while
+// leaving room for thousands of concurrent requests with a few events each.
+// A publish beyond the cap waits (up to PublishTimeout) for a free slot.
+const maxPendingAcks = 16384
+
+// reconnectBufSize is how much the client buffers while reconnecting.
+const reconnectBufSize = 16 * 1024 * 1024
+
+// contentTypeValue is shared by every message's header (read-only; nats.go
+// replaces header values rather than writing into them).
+var contentTypeValue = []string{normalize.ContentType}[:1:1]
+
+const contentTypeHeader = "Content-Type"
+
+// Store publishes events to a JetStream stream. It is safe for concurrent use.
+type Store struct {
+	nc      *nats.Conn
+	js      jetstream.JetStream
+	srv     *server.Server // nil when connected to an external NATS
+	log     zerolog.Logger
+	stream  string
+	prefix  string
+	timeout time.Duration
+	pubOpts []jetstream.PublishOpt
+	closed  chan struct{} // closed by the connection's ClosedHandler
+
+	closeOnce sync.Once
+	closeErr  error
+}
+
+func (o Options) withDefaults() Options {
+	if o.Name == "" {
+		o.Name = DefaultName
+	}
+	if o.Stream == "" {
+		o.Stream = DefaultStream
+	}
+	if o.SubjectPrefix == "" {
+		o.SubjectPrefix = DefaultSubjectPrefix
+	}
+	if o.Replicas <= 0 {
+		o.Replicas = 1
+	}
+	if o.DuplicateWindow <= 0 {
+		o.DuplicateWindow = DefaultDuplicateWindow
+		if o.MaxAge > 0 && o.MaxAge < o.DuplicateWindow {
+			o.DuplicateWindow = o.MaxAge
+		}
+	}
+	if o.MaxAge < 0 {
+		o.MaxAge = 0
+	}
+	if o.MaxBytes <= 0 {
+		o.MaxBytes = -1
+	}
+	if o.PublishTimeout <= 0 {
+		o.PublishTimeout = DefaultPublishTimeout
+	}
+	return o
+}
+
+func (o Options) validate() error {
+	var problems []string
+	if strings.ContainsAny(o.Stream, ".*> \t\r\n/\\") {
+		problems = append(problems, fmt.Sprintf("stream name %q may not contain '.', '*', '>', '/', '\\' or whitespace", o.Stream))
+	}
+	if strings.ContainsAny(o.SubjectPrefix, " \t\r\n") || strings.HasPrefix(o.SubjectPrefix, ".") ||
+		strings.HasSuffix(o.SubjectPrefix, ".") || strings.Contains(o.SubjectPrefix, "..") {
+		problems = append(problems, fmt.Sprintf("subject prefix %q is not a valid subject", o.SubjectPrefix))
+	} else {
+		for _, tok := range strings.Split(o.SubjectPrefix, ".") {
+			if tok == "*" || tok == ">" {
+				problems = append(problems, fmt.Sprintf("subject prefix %q may not contain wildcards", o.SubjectPrefix))
+				break
+			}
+		}
+	}
+	if o.MaxAge > 0 && o.DuplicateWindow > o.MaxAge {
+		problems = append(problems, fmt.Sprintf("duplicate window %s is longer than max age %s", o.DuplicateWindow, o.MaxAge))
+	}
+	if o.DuplicateWindow < 100*time.Millisecond {
+		problems = append(problems, fmt.Sprintf("duplicate window %s is shorter than JetStream's minimum of 100ms", o.DuplicateWindow))
+	}
+	if len(problems) > 0 {
+		return errors.New("publish options: " + strings.Join(problems, "; "))
+	}
+	return nil
+}
+
+// Open connects to NATS (starting the embedded server when o.URLs is empty)
+// and makes sure the stream exists with o's settings.
+func Open(ctx context.Context, o Options, log zerolog.Logger) (*Store, error) {
+	o = o.withDefaults()
+	if err := o.validate(); err != nil {
+		return nil, err
+	}
+	s := &Store{
+		log:     log,
+		stream:  o.Stream,
+		prefix:  o.SubjectPrefix,
+		timeout: o.PublishTimeout,
+		closed:  make(chan struct{}),
+		pubOpts: []jetstream.PublishOpt{
+			jetstream.WithExpectStream(o.Stream),
+			// Beyond maxPendingAcks, wait as long as we would for an ack.
+			jetstream.WithStallWait(o.PublishTimeout),
+		},
+	}
+	copts := []nats.Option{
+		nats.Name(o.Name),
+		nats.MaxReconnects(-1),
+		nats.ReconnectBufSize(reconnectBufSize),
+		nats.DisconnectErrHandler(func(nc *nats.Conn, err error) {
+			if err != nil {
+				log.Warn().Err(err).Msg("NATS connection lost; reconnecting")
+			} else {
+				log.Debug().Msg("NATS connection disconnected")
+			}
+		}),
+		nats.ReconnectHandler(func(nc *nats.Conn) {
+			log.Info().Str("url", nc.ConnectedUrlRedacted()).Msg("NATS reconnected")
+		}),
+		nats.ReconnectErrHandler(func(nc *nats.Conn, err error) {
+			log.Debug().Err(err).Msg("NATS reconnect attempt failed")
+		}),
+		nats.ErrorHandler(func(nc *nats.Conn, sub *nats.Subscription, err error) {
+			ev := log.Error().Err(err)
+			if sub != nil {
+				ev = ev.Str("subject", sub.Subject)
+			}
+			ev.Msg("NATS asynchronous error")
+		}),
+		nats.ClosedHandler(func(*nats.Conn) {
+			log.Debug().Msg("NATS connection closed")
+			close(s.closed)
+		}),
+	}
+
+	var err error
+	if len(o.URLs) == 0 {
+		s.srv, err = StartEmbedded(o.Embedded, log)
+		if err != nil {
+			return nil, err
+		}
+		s.nc, err = nats.Connect("", append(copts, nats.InProcessServer(s.srv))...)
+		if err != nil {
+			s.shutdownServer()
+			return nil, fmt.Errorf("connect to embedded NATS: %w", err)
+		}
+	} else {
+		url := strings.Join(o.URLs, ",")
+		s.nc, err = nats.Connect(url, copts...)
+		if err != nil {
+			return nil, fmt.Errorf("connect to NATS at %s: %w", url, err)
+		}
+		log.Info().Str("url", s.nc.ConnectedUrlRedacted()).Msg("connected to NATS")
+	}
+
+	s.js, err = jetstream.New(s.nc,
+		jetstream.WithPublishAsyncMaxPending(maxPendingAcks),
+		// Forget a publish whose ack never comes, so it cannot hold a
+		// pending slot forever; Store has given up on it by then anyway.
+		jetstream.WithPublishAsyncTimeout(o.PublishTimeout),
+	)
+	if err == nil {
+		err = s.ensureStream(ctx, o)
+	}
+	if err != nil {
+		s.nc.Close()
+		s.shutdownServer()
+		return nil, err
+	}
+	return s, nil
+}
+
+// ensureStream creates the stream, or checks and updates an existing one.
+func (s *Store) ensureStream(ctx context.Context, o Options) error {
+	want := jetstream.StreamConfig{
+		Name:        o.Stream,
+		Description: "Mlango canonical telecom events",
+		Subjects:    []string{o.SubjectPrefix + ".>"},
+		Retention:   jetstream.LimitsPolicy,
+		Storage:     jetstream.FileStorage,
+		Replicas:    o.Replicas,
+		Duplicates:  o.DuplicateWindow,
+		MaxAge:      o.MaxAge,
+		MaxBytes:    o.MaxBytes,
+		Discard:     jetstream.DiscardOld,
+	}
+	for attempt := 0; ; attempt++ {
+		st, err := s.js.Stream(ctx, o.Stream)
+		if errors.Is(err, jetstream.ErrStreamNotFound) {
+			_, err = s.js.CreateStream(ctx, want)
+			if err == nil {
+				s.log.Info().Str("stream", want.Name).Strs("subjects", want.Subjects).
+					Int("replicas", want.Replicas).Dur("duplicate_window", want.Duplicates).
+					Dur("max_age", want.MaxAge).Int64("max_bytes", want.MaxBytes).
+					Msg("created JetStream stream")
+				return nil
+			}
+			if errors.Is(err, jetstream.ErrStreamNameAlreadyInUse) && attempt == 0 {
+				continue // another gateway created it first; check that one
+			}
+			return fmt.Errorf("create JetStream stream %s for %s: %w (another stream may already capture these subjects)",
+				want.Name, want.Subjects[0], err)
+		}
+		if err != nil {
+			return fmt.Errorf("look up JetStream stream %s: %w", o.Stream, err)
+		}
+		return s.checkStream(ctx, st.CachedInfo().Config, want)
+	}
+}
+
+func (s *Store) checkStream(ctx context.Context, have, want jetstream.StreamConfig) error {
+	need := want.Subjects[0]
+	if !anyCovers(have.Subjects, need) {
+		return fmt.Errorf("JetStream stream %s exists but captures %s, which does not include %s; "+
+			"Mlango does not change a stream's subjects itself: add %q to the stream's subjects "+
+			"(e.g. nats stream edit %s --subjects ...), or choose another stream name or subject prefix",
+			have.Name, fmtSubjects(have.Subjects), need, need, have.Name)
+	}
+	if have.Mirror != nil {
+		return fmt.Errorf("JetStream stream %s is a mirror and cannot take publishes; choose another stream name", have.Name)
+	}
+	if have.NoAck {
+		return fmt.Errorf("JetStream stream %s has no_ack set, so publishes are never acknowledged; unset it or choose another stream name", have.Name)
+	}
+	if have.Sealed {
+		return fmt.Errorf("JetStream stream %s is sealed and takes no more messages; choose another stream name", have.Name)
+	}
+	if have.Replicas != want.Replicas {
+		s.log.Warn().Str("stream", have.Name).Int("replicas", have.Replicas).Int("configured", want.Replicas).
+			Msg("existing JetStream stream has a different replica count; leaving it as it is")
+	}
+	if have.Storage != want.Storage {
+		s.log.Warn().Str("stream", have.Name).Str("storage", have.Storage.String()).
+			Msg("existing JetStream stream does not use file storage; leaving it as it is")
+	}
+
+	upd := have
+	ev := s.log.Info().Str("stream", have.Name)
+	changed := false
+	if have.Duplicates != want.Duplicates {
+		ev = ev.Str("duplicate_window", have.Duplicates.String()+" -> "+want.Duplicates.String())
+		upd.Duplicates, changed = want.Duplicates, true
+	}
+	if have.MaxAge != want.MaxAge {
+		ev = ev.Str("max_age", fmtAge(have.MaxAge)+" -> "+fmtAge(want.MaxAge))
+		upd.MaxAge, changed = want.MaxAge, true
+	}
+	if normBytes(have.MaxBytes) != normBytes(want.MaxBytes) {
+		ev = ev.Str("max_bytes", fmtBytes(have.MaxBytes)+" -> "+fmtBytes(want.MaxBytes))
+		upd.MaxBytes, changed = want.MaxBytes, true
+	}
+	if !changed {
+		ev.Discard()
+		s.log.Debug().Str("stream", have.Name).Msg("JetStream stream is as configured")
+		return nil
+	}
+	if _, err := s.js.UpdateStream(ctx, upd); err != nil {
+		ev.Discard()
+		return fmt.Errorf("update JetStream stream %s: %w", have.Name, err)
+	}
+	ev.Msg("updated JetStream stream limits")
+	return nil
+}
+
+func normBytes(n int64) int64 {
+	if n <= 0 {
+		return -1
+	}
+	return n
+}
+
+func fmtBytes(n int64) string {
+	if n <= 0 {
+		return "unlimited"
+	}
+	return fmt.Sprint(n)
+}
+
+func fmtAge(d time.Duration) string {
+	if d <= 0 {
+		return "unlimited"
+	}
+	return d.String()
+}
+
+func fmtSubjects(subjects []string) string {
+	if len(subjects) == 0 {
+		return "no subjects"
+	}
+	return "[" + strings.Join(subjects, " ") + "]"
+}
+
+// anyCovers reports whether one of patterns matches every subject that
+// subject (which may contain wildcards) matches.
+func anyCovers(patterns []string, subject string) bool {
+	for _, p := range patterns {
+		if covers(p, subject) {
+			return true
+		}
+	}
+	return false
+}
+
+func covers(pattern, subject string) bool {
+	pt := strings.Split(pattern, ".")
+	st := strings.Split(subject, ".")
+	for i, p := range pt {
+		if p == ">" {
+			return i < len(st)
+		}
+		if i >= len(st) {
+			return false
+		}
+		switch t := st[i]; {
+		case t == ">":
+			return false
+		case p == "*":
+		case t == "*" || t != p:
+			return false
+		}
+	}
+	return len(pt) == len(st)
+}
+
+// Subject returns the subject an event of typ from provider is published
+// on: "<prefix>.<provider>.<type>", e.g. "telecom.africastalking.sms.delivery".
+func Subject(prefix, provider, typ string) string {
+	return prefix + "." + provider + "." + typ
+}
+
+// timerPool recycles Store's deadline timers (since Go 1.23 a stopped or
+// reset timer never delivers a stale tick, so reuse is safe).
+var timerPool sync.Pool
+
+func getTimer(d time.Duration) *time.Timer {
+	if t, ok := timerPool.Get().(*time.Timer); ok {
+		t.Reset(d)
+		return t
+	}
+	return time.NewTimer(d)
+}
+
+func putTimer(t *time.Timer) {
+	t.Stop()
+	timerPool.Put(t)
+}
+
+// Store publishes events and waits until JetStream has acknowledged every
+// one, bounded by ctx and the publish timeout, whichever ends sooner. It
+// returns how many were duplicates JetStream already had (same id within the
+// duplicate window). Any error means some event may not be stored: the
+// caller must not acknowledge the callback. On timeout the error wraps
+// context.DeadlineExceeded.
+func (s *Store) Store(ctx context.Context, events []normalize.Event) (duplicates int, err error) {
+	if len(events) == 0 {
+		return 0, nil
+	}
+	within := s.timeout
+	if dl, ok := ctx.Deadline(); ok {
+		if d := time.Until(dl); d < within {
+			within = d
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		ev := &events[0]
+		return 0, fmt.Errorf("not publishing %s event %s: %w", ev.Type, ev.ID, err)
+	}
+	timer := getTimer(s.timeout)
+	defer putTimer(timer)
+
+	var stack [4]jetstream.PubAckFuture
+	futs := stack[:0]
+	if len(events) > len(stack) {
+		futs = make([]jetstream.PubAckFuture, 0, len(events))
+	}
+	for i := range events {
+		ev := &events[i]
+		if ev.ID == "" || ev.Provider == "" || ev.Type == "" {
+			return 0, fmt.Errorf("not publishing event %q: it needs an id, a provider and a type (provider %q, type %q)",
+				ev.ID, ev.Provider, ev.Type)
+		}
+		body, err := json.Marshal(ev)
+		if err != nil {
+			return 0, fmt.Errorf("encode %s event %s: %w", ev.Type, ev.ID, err)
+		}
+		h := make(nats.Header, 3) // + Nats-Expected-Stream, added by nats.go
+		h[jetstream.MsgIDHeader] = []string{ev.ID}
+		h[contentTypeHeader] = contentTypeValue
+		f, err := s.js.PublishMsgAsync(&nats.Msg{
+			Subject: Subject(s.prefix, ev.Provider, ev.Type),
+			Data:    body,
+			Header:  h,
+		}, s.pubOpts...)
+		if err != nil {
+			return 0, fmt.Errorf("could not publish %s event %s to %s: %w",
+				ev.Type, ev.ID, Subject(s.prefix, ev.Provider, ev.Type), err)
+		}
+		futs = append(futs, f)
+	}
+
+	for i, f := range futs {
+		select {
+		case ack := <-f.Ok():
+			if ack.Duplicate {
+				duplicates++
+			}
+		case err := <-f.Err():
+			return duplicates, s.ackError(&events[i], err)
+		case <-timer.C:
+			ev := &events[i]
+			return duplicates, fmt.Errorf("JetStream did not acknowledge %s event %s within %s: %w",
+				ev.Type, ev.ID, s.timeout, context.DeadlineExceeded)
+		case <-ctx.Done():
+			ev := &events[i]
+			if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+				return duplicates, fmt.Errorf("JetStream did not acknowledge %s event %s within %s: %w",
+					ev.Type, ev.ID, within.Round(time.Millisecond), ctx.Err())
+			}
+			return duplicates, fmt.Errorf("stopped waiting for JetStream to acknowledge %s event %s: %w",
+				ev.Type, ev.ID, ctx.Err())
+		}
+	}
+	return duplicates, nil
+}
+
+func (s *Store) ackError(ev *normalize.Event, err error) error {
+	switch {
+	case errors.Is(err, jetstream.ErrAsyncPublishTimeout):
+		return fmt.Errorf("JetStream did not acknowledge %s event %s within %s: %w (%w)",
+			ev.Type, ev.ID, s.timeout, context.DeadlineExceeded, err)
+	case errors.Is(err, jetstream.ErrNoStreamResponse):
+		return fmt.Errorf("no JetStream stream answered for %s (is stream %s missing?) storing %s event %s: %w",
+			Subject(s.prefix, ev.Provider, ev.Type), s.stream, ev.Type, ev.ID, err)
+	case errors.Is(err, nats.ErrDisconnected):
+		return fmt.Errorf("NATS connection lost before JetStream acknowledged %s event %s: %w", ev.Type, ev.ID, err)
+	default:
+		return fmt.Errorf("JetStream refused %s event %s on %s: %w",
+			ev.Type, ev.ID, Subject(s.prefix, ev.Provider, ev.Type), err)
+	}
+}
+
+// Ready returns nil when the NATS connection is up and the stream exists,
+// and otherwise an error saying which is missing.
+func (s *Store) Ready(ctx context.Context) error {
+	if st := s.nc.Status(); st != nats.CONNECTED {
+		return fmt.Errorf("NATS connection is %s, not connected", strings.ToLower(st.String()))
+	}
+	if _, err := s.js.Stream(ctx, s.stream); err != nil {
+		if errors.Is(err, jetstream.ErrStreamNotFound) {
+			return fmt.Errorf("JetStream stream %s does not exist", s.stream)
+		}
+		return fmt.Errorf("JetStream stream %s: %w", s.stream, err)
+	}
+	return nil
+}
+
+// Conn returns the NATS connection, e.g. for Tail.
+func (s *Store) Conn() *nats.Conn { return s.nc }
+
+// Close waits (bounded by ctx) for outstanding publishes to be acknowledged,
+// drains and closes the connection, then shuts down the embedded server if
+// there is one. Calling it again returns the first call's result.
+func (s *Store) Close(ctx context.Context) error {
+	s.closeOnce.Do(func() { s.closeErr = s.close(ctx) })
+	return s.closeErr
+}
+
+func (s *Store) close(ctx context.Context) error {
+	var errs []error
+	if !s.nc.IsClosed() {
+		// Let outstanding publishes get their acks, while that can happen:
+		// once the connection is down they fail anyway.
+		if s.nc.IsConnected() {
+			down := s.nc.StatusChanged(nats.RECONNECTING, nats.CLOSED)
+			select {
+			case <-s.js.PublishAsyncComplete():
+			case <-down:
+			case <-ctx.Done():
+				errs = append(errs, fmt.Errorf("%d publishes still unacknowledged at close: %w", s.js.PublishAsyncPending(), ctx.Err()))
+			}
+			s.nc.RemoveStatusListener(down)
+		}
+		if n := s.js.PublishAsyncPending(); n > 0 {
+			s.log.Warn().Int("pending", n).Msg("closing the NATS connection with publishes unacknowledged")
+		}
+		if err := s.nc.Drain(); err != nil && !errors.Is(err, nats.ErrConnectionClosed) &&
+			!errors.Is(err, nats.ErrConnectionReconnecting) {
+			errs = append(errs, fmt.Errorf("drain NATS connection: %w", err))
+			s.nc.Close()
+		}
+		select {
+		case <-s.closed:
+		case <-ctx.Done():
+			s.nc.Close()
+			if len(errs) == 0 {
+				errs = append(errs, fmt.Errorf("drain NATS connection: %w", ctx.Err()))
+			}
+		}
+	}
+	if s.srv != nil {
+		done := make(chan struct{})
+		go func() {
+			s.shutdownServer()
+			close(done)
+		}()
+		select {
+		case <-done:
+			s.log.Info().Msg("embedded NATS stopped")
+		case <-ctx.Done():
+			errs = append(errs, fmt.Errorf("embedded NATS shutdown still running: %w", ctx.Err()))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func (s *Store) shutdownServer() {
+	if s.srv != nil {
+		s.srv.Shutdown()
+		s.srv.WaitForShutdown()
+	}
+}
