@@ -1,6 +1,8 @@
 package normalize
 
 import (
+	"math/rand/v2"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -91,5 +93,55 @@ func BenchmarkPhone(b *testing.B) {
 				Phone(bc.in)
 			}
 		})
+	}
+}
+
+// FuzzPhoneFastPath: wherever the fast path decides, it decides as the
+// library's full Parse would.
+func FuzzPhoneFastPath(f *testing.F) {
+	for _, s := range []string{"2612000000", "0811000000000", "254711000111", "14155552671", "255754000111", "256772000111", "250788000111", "233244000111", "27821000111", "251911000111", "2637712345678", "2348030000111", "447911123456", "8613800138000", "79161234567", "3906123456", "80012345678", "2540711000111", "1"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, digits string) {
+		if !allDigits(digits) || len(digits) < 2 || len(digits) > maxPhoneDigits {
+			return
+		}
+		e, ok, decided := fastE164(digits)
+		if !decided {
+			return
+		}
+		se, sok := slowE164("+" + digits)
+		if ok != sok || (ok && e != se) {
+			t.Fatalf("fast path %q → (%q, %v), full parse → (%q, %v)", digits, e, ok, se, sok)
+		}
+	})
+}
+
+func BenchmarkPhoneSlowPath(b *testing.B) {
+	for b.Loop() {
+		slowE164("+254711000111")
+	}
+}
+
+// TestPhoneFastPathAgrees runs in every CI build what the fuzz target
+// explores: for each fast calling code, numbers of every plausible length
+// get the same answer from the fast path as from the full parse.
+func TestPhoneFastPathAgrees(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	for cc := range fastCallingCodes {
+		for i := 0; i < 300; i++ {
+			n := 4 + rng.IntN(10)
+			digits := strconv.Itoa(cc)
+			for j := 0; j < n; j++ {
+				digits += strconv.Itoa(rng.IntN(10))
+			}
+			e, ok, decided := fastE164(digits)
+			if !decided {
+				continue
+			}
+			if se, sok := slowE164("+" + digits); ok != sok || (ok && e != se) {
+				t.Fatalf("fast path %q → (%q, %v), full parse → (%q, %v)", digits, e, ok, se, sok)
+			}
+		}
 	}
 }
