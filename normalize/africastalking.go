@@ -21,15 +21,15 @@ type deliveryStatus struct {
 // neither do we. Values outside the table are published as unknown with the
 // raw value beside them, never refused (courier once 400'd "Expired").
 var atDeliveryStatuses = map[string]deliveryStatus{
-	"sent":      {DeliverySent, false},      // accepted by AT, passed on
-	"submitted": {DeliverySent, false},      // handed to the operator
-	"buffered":  {DeliveryQueued, false},    // queued by the operator
-	"queued":    {DeliveryQueued, false},    // AT webhook guide's status list
-	"success":   {DeliveryDelivered, true},  // reached the handset
-	"rejected":  {DeliveryRejected, true},   // operator refused it
-	"failed":    {DeliveryFailed, true},     // could not reach the handset
-	"expired":   {DeliveryExpired, true},    // not in AT's table; seen in the wild (courier)
-	"delivered": {DeliveryDelivered, true},  // other gateways' spelling, harmless to accept
+	"sent":      {DeliverySent, false},     // accepted by AT, passed on
+	"submitted": {DeliverySent, false},     // handed to the operator
+	"buffered":  {DeliveryQueued, false},   // queued by the operator
+	"queued":    {DeliveryQueued, false},   // AT webhook guide's status list
+	"success":   {DeliveryDelivered, true}, // reached the handset
+	"rejected":  {DeliveryRejected, true},  // operator refused it
+	"failed":    {DeliveryFailed, true},    // could not reach the handset
+	"expired":   {DeliveryExpired, true},   // not in AT's table; seen in the wild (courier)
+	"delivered": {DeliveryDelivered, true}, // other gateways' spelling, harmless to accept
 	// AbsentSubscriber is not in AT's table; one community codebase lists it.
 	// The handset was off or out of coverage: a later report may follow.
 	"absentsubscriber": {DeliveryUndelivered, false},
