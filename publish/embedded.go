@@ -124,7 +124,9 @@ type serverLogger struct {
 
 var _ server.Logger = (*serverLogger)(nil)
 
-func (l *serverLogger) Noticef(format string, v ...any) { l.log.Info().Msgf(format, v...) }
+// Noticef is debug level: the server's notices are a start-up banner and
+// routine chatter; Mlango logs its own line when the server is ready.
+func (l *serverLogger) Noticef(format string, v ...any) { l.log.Debug().Msgf(format, v...) }
 func (l *serverLogger) Warnf(format string, v ...any)   { l.log.Warn().Msgf(format, v...) }
 func (l *serverLogger) Errorf(format string, v ...any)  { l.log.Error().Msgf(format, v...) }
 func (l *serverLogger) Debugf(format string, v ...any)  { l.log.Debug().Msgf(format, v...) }

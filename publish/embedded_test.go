@@ -108,7 +108,7 @@ func TestServerLoggerLevels(t *testing.T) {
 	l.Fatalf("second")
 	out := buf.String()
 	for _, want := range []string{
-		`{"level":"info","message":"n 1"}`,
+		`{"level":"debug","message":"n 1"}`,
 		`{"level":"warn","message":"w"}`,
 		`{"level":"error","message":"e"}`,
 		`{"level":"debug","message":"d"}`,
