@@ -40,6 +40,10 @@ type Config struct {
 	Stream        StreamConfig  `yaml:"stream"`
 	Publish       PublishConfig `yaml:"publish"`
 	Log           LogConfig     `yaml:"log"`
+	// Webhooks configures signed webhook providers and route guards
+	// (webhooks.go); USSD configures menus and sessions (ussd.go).
+	Webhooks WebhooksConfig `yaml:"webhooks"`
+	USSD     USSDConfig     `yaml:"ussd"`
 }
 
 // HTTPConfig configures the callback listener.
@@ -166,8 +170,10 @@ func (c Config) Redacted() map[string]any {
 			"max_age":          c.Stream.MaxAge.String(),
 			"max_bytes":        c.Stream.MaxBytes.String(),
 		},
-		"publish": map[string]any{"timeout": c.Publish.Timeout.String()},
-		"log":     map[string]any{"level": c.Log.Level, "format": c.Log.Format},
+		"publish":  map[string]any{"timeout": c.Publish.Timeout.String()},
+		"log":      map[string]any{"level": c.Log.Level, "format": c.Log.Format},
+		"webhooks": c.Webhooks.redacted(),
+		"ussd":     c.USSD.redacted(),
 	}
 }
 

@@ -45,6 +45,7 @@ func Load(path string, explicit bool, getenv func(string) (string, bool)) (Confi
 	}
 	if getenv != nil {
 		problems = append(problems, applyEnv(&cfg, getenv)...)
+		problems = append(problems, applyWebhookEnv(&cfg, getenv)...)
 	}
 	problems = append(problems, cfg.problems()...)
 	if len(problems) > 0 {

@@ -37,6 +37,8 @@ func (c Config) problems() []error {
 	c.validateHTTP(&p)
 	c.validateNATS(&p)
 	c.validateStream(&p)
+	c.validateWebhooks(&p)
+	c.validateUSSD(&p)
 	if c.DataDir == "" {
 		p.addf("data_dir (MLANGO_DATA_DIR): is empty; want a directory path such as ./data")
 	}

@@ -51,7 +51,7 @@ func New(o Options) (*echo.Echo, error) {
 				return nil, fmt.Errorf("route %s is declared by both %s and %s", rt.Path, prev, p.Name)
 			}
 			owner[rt.Path] = p.Name
-			e.POST(rt.Path, handlers.Notify(p.Name, rt, deps))
+			e.POST(rt.Path, handlers.Handler(p.Name, rt, deps))
 		}
 	}
 	return e, nil

@@ -27,10 +27,19 @@ type Decoder struct {
 // Decode reads r's body and query string. Body fields win over query
 // fields of the same name; both are kept in the raw copy.
 func (d Decoder) Decode(r *http.Request, now time.Time) (normalize.Input, error) {
-	body, err := d.readBody(r)
+	body, err := d.Read(r)
 	if err != nil {
 		return normalize.Input{}, err
 	}
+	return d.Parse(r, body, now)
+}
+
+// Read reads the body as received, within the limit and undoing a gzip
+// Content-Encoding: the bytes a signature is computed over.
+func (d Decoder) Read(r *http.Request) ([]byte, error) { return d.readBody(r) }
+
+// Parse decodes a body Read returned, with r's Content-Type and query.
+func (d Decoder) Parse(r *http.Request, body []byte, now time.Time) (normalize.Input, error) {
 	query := r.URL.Query()
 	in := normalize.Input{ReceivedAt: now}
 	switch kind, params, err := contentKind(r.Header.Get("Content-Type"), body); {

@@ -31,6 +31,14 @@ type Route struct {
 	// BadPrefix, when set, starts every 4xx body, for providers that read
 	// a word ("BAD") rather than a status code.
 	BadPrefix string
+	// Auth, when set, vets a request before anything is decoded or stored:
+	// a signature over body (the raw bytes as received) or a token. It
+	// returns an *Error of KindUnauthorized to refuse, and may remove a
+	// token from r's query so it never reaches an event.
+	Auth func(r *http.Request, body []byte) error
+	// Custom, when set, serves the route instead of the notification flow,
+	// for routes whose answer is computed (USSD screens, voice XML).
+	Custom func(provider string, d Deps) echo.HandlerFunc
 }
 
 // Provider is one provider's name and routes, declared in its own file and
@@ -47,11 +55,40 @@ type Deps struct {
 	Now     func() time.Time
 }
 
+// SetProvider records the provider in the request's log line; Custom
+// handlers call it first.
+func SetProvider(c echo.Context, provider string) {
+	setInfo(c, func(i *requestInfo) { i.provider = provider })
+}
+
+// SetEvents records what a Custom handler stored, for the log line.
+func SetEvents(c echo.Context, events []normalize.Event, duplicates int) {
+	setInfo(c, func(i *requestInfo) { i.events = append(i.events, events...); i.duplicates += duplicates })
+}
+
+// Handler returns the handler that serves rt.
+func Handler(provider string, rt Route, d Deps) echo.HandlerFunc {
+	if rt.Custom != nil {
+		return rt.Custom(provider, d)
+	}
+	return Notify(provider, rt, d)
+}
+
 // Notify returns the handler of a notification route.
 func Notify(provider string, rt Route, d Deps) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		setInfo(c, func(i *requestInfo) { i.provider = provider; i.badPrefix = rt.BadPrefix })
-		in, err := d.Decoder.Decode(c.Request(), d.Now())
+		r := c.Request()
+		body, err := d.Decoder.Read(r)
+		if err != nil {
+			return err
+		}
+		if rt.Auth != nil {
+			if err := rt.Auth(r, body); err != nil {
+				return err
+			}
+		}
+		in, err := d.Decoder.Parse(r, body, d.Now())
 		if err != nil {
 			return err
 		}
@@ -60,7 +97,7 @@ func Notify(provider string, rt Route, d Deps) echo.HandlerFunc {
 			return errorf(KindBadRequest, err.Error(), nil)
 		}
 		setInfo(c, func(i *requestInfo) { i.events = events })
-		dups, err := d.Store.Store(c.Request().Context(), events)
+		dups, err := d.Store.Store(r.Context(), events)
 		if err != nil {
 			return errorf(KindUnavailable, "event not stored, retry later", err)
 		}
