@@ -41,6 +41,10 @@ type Response struct {
 	// which must be neither logged nor published.
 	Input       string
 	InputSecret bool
+	// MaskedText is the provider's cumulative text with every secret input
+	// of the session (this hop's and earlier ones') replaced by "****":
+	// the only form of the text that may be logged or published.
+	MaskedText string
 	// Replayed is true when the hop was a re-send of the previous one and
 	// was answered with the previous screen without running any step.
 	Replayed bool
