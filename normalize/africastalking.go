@@ -169,14 +169,7 @@ func requireAll(in Input, names ...string) ([]string, error) {
 
 // newEvent builds an AT event whose id derives from its natural key.
 func newEvent(typ, subject string, at time.Time, data any, key ...string) Event {
-	return Event{
-		ID:       EventID(AfricasTalking, typ, key...),
-		Provider: AfricasTalking,
-		Type:     typ,
-		Subject:  subject,
-		Time:     at.UTC(),
-		Data:     data,
-	}
+	return NewEvent(AfricasTalking, typ, subject, at, data, key...)
 }
 
 func one(typ, subject string, at time.Time, data any, key []string) []Event {

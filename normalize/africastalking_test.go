@@ -31,6 +31,7 @@ var atParsers = map[string]func(Input) ([]Event, error){
 	TypeSMSDelivery:     ATSMSDelivery,
 	TypeSMSOptOut:       ATSMSOptOut,
 	TypeSMSSubscription: ATSMSSubscription,
+	TypeUSSDSession:     ATUSSDSession,
 }
 
 // The golden files under testdata/africastalking hold each documented
@@ -102,6 +103,7 @@ func TestATMissingFields(t *testing.T) {
 		TypeSMSDelivery:     {"status=Success", "id"},
 		TypeSMSOptOut:       {"senderId=X", "phoneNumber"},
 		TypeSMSSubscription: {"phoneNumber=%2B254711000111&shortCode=1&keyword=K", "updateType"},
+		TypeUSSDSession:     {"status=Success", "sessionId"},
 	}
 	for typ, tc := range cases {
 		_, err := atParsers[typ](formIn(t, tc.body))
@@ -119,6 +121,7 @@ func FuzzATParsers(f *testing.F) {
 	f.Add("linkId=1&text=Msg&to=21512&id=ec9a&date=2017-05-03T06:04:45Z&from=+254791541111")
 	f.Add("senderId=MyBrand&phoneNumber=%2B254711000111")
 	f.Add("phoneNumber=%2B254711000111&shortCode=12345&keyword=NEWS&updateType=addition")
+	f.Add("date=2025-09-29+12%3A00%3A00&sessionId=ATUid_1&serviceCode=%2A123%23&networkCode=63902&phoneNumber=%2B254711000111&status=Success&cost=KES+0.10&durationInMillis=12345&hopsCount=3&hopsMetadata=main%7Cacct&input=1%2A1&lastAppResponse=END+x")
 	f.Add("id=%00&status=%FF&date=None&from=++&to=&networkCode=6&retryCount=-1")
 	f.Fuzz(func(t *testing.T, body string) {
 		vals, err := url.ParseQuery(body)

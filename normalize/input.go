@@ -47,3 +47,23 @@ type FieldError struct {
 func (e *FieldError) Error() string {
 	return "field " + e.Field + " " + e.Problem
 }
+
+// WithField returns a copy of in whose field name holds value, in Fields
+// and in Raw alike: how a secret the provider echoes back (a PIN in a USSD
+// session's input) is masked before it can reach an event. Raw must be a
+// JSON object; a field it lacks is added.
+func (in Input) WithField(name, value string) Input {
+	fields := make(map[string]string, len(in.Fields)+1)
+	for k, v := range in.Fields {
+		fields[k] = v
+	}
+	fields[name] = value
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(in.Raw, &raw); err != nil || raw == nil {
+		raw = map[string]json.RawMessage{}
+	}
+	raw[name], _ = json.Marshal(value)
+	in.Fields = fields
+	in.Raw, _ = json.Marshal(raw)
+	return in
+}

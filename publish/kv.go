@@ -1,0 +1,91 @@
+package publish
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// KV is a JetStream key-value bucket with a time-to-live, used for state
+// that any gateway instance must see: USSD sessions, resume records. It
+// answers absence and lost compare-and-set races as values, not errors, so
+// callers can tell "no such key" and "someone else wrote first" from NATS
+// failing.
+type KV struct {
+	kv jetstream.KeyValue
+}
+
+// KVOptions describes a bucket. Replicas above 1 need a cluster.
+type KVOptions struct {
+	Bucket   string
+	TTL      time.Duration
+	Replicas int
+}
+
+// KV opens the bucket, creating it when missing and updating its TTL and
+// replicas when they differ.
+func (s *Store) KV(ctx context.Context, o KVOptions) (*KV, error) {
+	cfg := jetstream.KeyValueConfig{
+		Bucket:      o.Bucket,
+		Description: "Mlango state shared by gateway instances",
+		TTL:         o.TTL,
+		History:     1,
+		Storage:     jetstream.FileStorage,
+		Replicas:    max(o.Replicas, 1),
+	}
+	kv, err := s.js.CreateOrUpdateKeyValue(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("key-value bucket %s: %w", o.Bucket, err)
+	}
+	return &KV{kv: kv}, nil
+}
+
+// Get returns the value and revision; a nil value means no such key.
+func (k *KV) Get(ctx context.Context, key string) ([]byte, uint64, error) {
+	e, err := k.kv.Get(ctx, key)
+	switch {
+	case errors.Is(err, jetstream.ErrKeyNotFound), errors.Is(err, jetstream.ErrKeyDeleted):
+		return nil, 0, nil
+	case err != nil:
+		return nil, 0, err
+	}
+	return e.Value(), e.Revision(), nil
+}
+
+// Create stores a new key; ok is false when it already exists.
+func (k *KV) Create(ctx context.Context, key string, value []byte) (uint64, bool, error) {
+	rev, err := k.kv.Create(ctx, key, value)
+	if errors.Is(err, jetstream.ErrKeyExists) {
+		return 0, false, nil
+	}
+	return rev, err == nil, err
+}
+
+// Update replaces the value if the key is still at revision; ok is false
+// when another writer changed it first.
+func (k *KV) Update(ctx context.Context, key string, value []byte, revision uint64) (uint64, bool, error) {
+	rev, err := k.kv.Update(ctx, key, value, revision)
+	if isWrongRevision(err) {
+		return 0, false, nil
+	}
+	return rev, err == nil, err
+}
+
+// Delete removes the key; a missing key is not an error.
+func (k *KV) Delete(ctx context.Context, key string) error {
+	err := k.kv.Delete(ctx, key)
+	if errors.Is(err, jetstream.ErrKeyNotFound) {
+		return nil
+	}
+	return err
+}
+
+// isWrongRevision recognises JetStream's "wrong last sequence" answer to a
+// compare-and-set, which nats.go surfaces as an API error code.
+func isWrongRevision(err error) bool {
+	var apiErr *jetstream.APIError
+	return errors.As(err, &apiErr) && apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequence
+}
