@@ -14,8 +14,16 @@
 # gw,ref) so drift on the machine hits both. It prints a row per round and the
 # median gateway/reference throughput ratio and both median p99s.
 #
-# Environment: ROUNDS (3), REF_PORT (8090), GW_PORT (8091), READY_TIMEOUT
-# seconds (30), TARGET ratio (0.9), KEEP=1 keeps the temp dir (logs).
+# Environment (defaults in brackets):
+#   ROUNDS [3]  REF_PORT [8090]  GW_PORT [8091]  READY_TIMEOUT [30] seconds
+#   TARGET [0.9]  minimum median gateway/reference throughput ratio
+#   NOISE_LIMIT [0.15], RETRIES [2]  a run during which other processes kept
+#               more than NOISE_LIMIT cores busy is repeated up to RETRIES times
+#   KEEP=1      keep the temp dir (server logs, loadgen stderr)
+#   PIN=1       pin the server to CPU 0 and loadgen to CPU 1 (taskset): the
+#               server runs alone on one core (GOMAXPROCS=1) and the ratio is
+#               the servers' CPU efficiency alone; by default both share all
+#               cores, as the gateway would in production.
 # Extra arguments go to loadgen (default: its own defaults, -n 200000 -d 60s
 # -c 64 -warmup 5000). Everything runs on loopback and everything this script
 # starts is stopped on exit.
@@ -30,6 +38,8 @@ REF_PORT=${REF_PORT:-8090}
 GW_PORT=${GW_PORT:-8091}
 READY_TIMEOUT=${READY_TIMEOUT:-30}
 TARGET=${TARGET:-0.9}
+NOISE_LIMIT=${NOISE_LIMIT:-0.15}
+RETRIES=${RETRIES:-2}
 LOADGEN_ARGS=("$@")
 
 die() { echo "compare.sh: $*" >&2; exit 2; }
@@ -58,7 +68,12 @@ stop_server() {
 	server_pid=""
 }
 
+loadgen_pid=""
 cleanup() {
+	if [[ -n $loadgen_pid ]]; then
+		kill -TERM "$loadgen_pid" 2>/dev/null
+		wait "$loadgen_pid" 2>/dev/null
+	fi
 	stop_server
 	if [[ ${KEEP:-} == 1 ]]; then
 		echo "compare.sh: kept $tmp" >&2
@@ -68,6 +83,12 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
+
+server_cpu=() loadgen_cpu=()
+if [[ ${PIN:-} == 1 ]]; then
+	command -v taskset >/dev/null || die "PIN=1 needs taskset"
+	server_cpu=(taskset -c 0) loadgen_cpu=(taskset -c 1)
+fi
 
 bin=$tmp/bin
 mkdir -p "$bin"
@@ -114,27 +135,42 @@ wait_ready() {
 }
 
 # run_loadgen URL LABEL: one run against the server in $server_pid; sets
-# last_line to its summary line. Bounded by -d plus a margin.
+# last_line to its summary line. Bounded by -d plus a margin. A run during
+# which other processes kept more than NOISE_LIMIT cores busy is repeated (up
+# to RETRIES times) against the same server.
 loadgen_failed=0
 last_line=""
 run_loadgen() {
-	local rc
-	last_line=$(timeout --foreground 900 "$bin/loadgen" -summary -url "$1" -run "$2" \
-		-server-pid "$server_pid" "${LOADGEN_ARGS[@]}" 2>"$tmp/loadgen-$2.err")
-	rc=$?
-	if ((rc != 0)); then
-		loadgen_failed=1
-		echo "compare.sh: loadgen $2 exited $rc:" >&2
-		cat "$tmp/loadgen-$2.err" >&2
-	fi
-	[[ -n $last_line ]] || die "loadgen $2 printed no summary"
-	echo "  $2: $last_line" >&2
+	local rc try label
+	for ((try = 0; try <= RETRIES; try++)); do
+		label=$2
+		((try > 0)) && label=$2r$try
+		# In the background so that an interrupt is handled at once (bash runs
+		# traps during wait, not while a foreground child runs).
+		timeout 900 "${loadgen_cpu[@]}" "$bin/loadgen" -summary -url "$1" -run "$label" \
+			-server-pid "$server_pid" "${LOADGEN_ARGS[@]}" >"$tmp/loadgen-$label.out" 2>"$tmp/loadgen-$label.err" &
+		loadgen_pid=$!
+		wait "$loadgen_pid"
+		rc=$?
+		loadgen_pid=""
+		last_line=$(<"$tmp/loadgen-$label.out")
+		[[ -n $last_line ]] || { cat "$tmp/loadgen-$label.err" >&2; die "loadgen $label printed no summary"; }
+		echo "  $label: $last_line" >&2
+		if ((rc != 0)); then
+			loadgen_failed=1
+			echo "compare.sh: loadgen $label exited $rc:" >&2
+			cat "$tmp/loadgen-$label.err" >&2
+			return
+		fi
+		awk -v o="$(get other_cores "$last_line")" -v l="$NOISE_LIMIT" 'BEGIN {exit !(o + 0 > l + 0)}' || return
+		echo "  (other processes kept $(get other_cores "$last_line") cores busy during $label: repeating it)" >&2
+	done
 }
 
 run_ref() { # ROUND
 	local dir=$tmp/ref$1 log=$tmp/ref$1.log
 	port_free "$REF_PORT"
-	"$bin/refserver" -addr "127.0.0.1:$REF_PORT" -data "$dir" >"$log" 2>&1 &
+	"${server_cpu[@]}" "$bin/refserver" -addr "127.0.0.1:$REF_PORT" -data "$dir" >"$log" 2>&1 &
 	server_pid=$!
 	wait_ready refserver "http://127.0.0.1:$REF_PORT/api/sms/delivery-reports" any "$log"
 	run_loadgen "http://127.0.0.1:$REF_PORT/api/sms/delivery-reports" "ref$1-$$"
@@ -150,7 +186,7 @@ run_gw() { # ROUND
 	# Run in an empty cwd so no stray mlango.yaml is picked up. stdout (one
 	# JSON line per request at info) goes to a file, as it would in production.
 	(cd "$dir/cwd" && MLANGO_HTTP_ADDR="127.0.0.1:$GW_PORT" MLANGO_DATA_DIR="$dir/data" \
-		MLANGO_NATS_LISTEN=none MLANGO_LOG_LEVEL=info exec "$bin/mlango") >"$log" 2>&1 &
+		MLANGO_NATS_LISTEN=none MLANGO_LOG_LEVEL=info exec "${server_cpu[@]}" "$bin/mlango") >"$log" 2>&1 &
 	server_pid=$!
 	wait_ready gateway "http://127.0.0.1:$GW_PORT/readyz" 200 "$log"
 	run_loadgen "http://127.0.0.1:$GW_PORT/api/sms/delivery-reports" "gw$1-$$"
@@ -183,23 +219,29 @@ for ((r = 1; r <= ROUNDS; r++)); do
 done
 
 echo
-printf '%-6s %10s %9s %10s %9s %7s %12s %12s %7s\n' round ref_rps ref_p99 gw_rps gw_p99 ratio ref_us/req gw_us/req other
-ratios=() ref_p99s=() gw_p99s=()
+printf '%-6s %10s %9s %10s %9s %7s %11s %11s %9s %6s\n' round ref_rps ref_p99 gw_rps gw_p99 ratio ref_us/req gw_us/req cpu_ratio other
+ratios=() cpu_ratios=() ref_p99s=() gw_p99s=()
 for ((r = 1; r <= ROUNDS; r++)); do
 	rr=$(get rps "${ref_line[$r]}") gr=$(get rps "${gw_line[$r]}")
 	rp=$(get p99_ms "${ref_line[$r]}") gp=$(get p99_ms "${gw_line[$r]}")
 	ratio=$(awk -v g="$gr" -v f="$rr" 'BEGIN {if (f > 0) printf "%.3f", g / f; else print "?"}')
 	other=$(awk -v a="$(get other_cores "${ref_line[$r]}")" -v b="$(get other_cores "${gw_line[$r]}")" 'BEGIN {printf "%.2f", (a > b ? a : b)}')
-	printf '%-6s %10s %8sms %10s %8sms %7s %12s %12s %7s\n' "$r" "$rr" "$rp" "$gr" "$gp" "$ratio" \
-		"$(get server_us_per_req "${ref_line[$r]}")" "$(get server_us_per_req "${gw_line[$r]}")" "$other"
-	ratios+=("$ratio") ref_p99s+=("$rp") gw_p99s+=("$gp")
+	# cpu_ratio: reference/gateway server CPU per request. Unlike throughput
+	# it does not depend on how the cores are shared with loadgen.
+	cpu_ratio=$(awk -v f="$(get server_us_per_req "${ref_line[$r]}")" -v g="$(get server_us_per_req "${gw_line[$r]}")" \
+		'BEGIN {if (g > 0 && f > 0) printf "%.3f", f / g; else print "?"}')
+	printf '%-6s %10s %8sms %10s %8sms %7s %11s %11s %9s %6s\n' "$r" "$rr" "$rp" "$gr" "$gp" "$ratio" \
+		"$(get server_us_per_req "${ref_line[$r]}")" "$(get server_us_per_req "${gw_line[$r]}")" "$cpu_ratio" "$other"
+	ratios+=("$ratio") cpu_ratios+=("$cpu_ratio") ref_p99s+=("$rp") gw_p99s+=("$gp")
 done
 med_ratio=$(printf '%s\n' "${ratios[@]}" | median)
 echo
 echo "median throughput ratio gateway/reference: $med_ratio (target >= $TARGET)"
+echo "median server CPU-per-request ratio reference/gateway: $(printf '%s\n' "${cpu_ratios[@]}" | median)"
 echo "median p99: reference $(printf '%s\n' "${ref_p99s[@]}" | median)ms, gateway $(printf '%s\n' "${gw_p99s[@]}" | median)ms"
-echo "(us/req = server CPU per request; other = cores busy with anything but loadgen and the server, the noise on this machine)"
-echo "loadgen flags: ${LOADGEN_ARGS[*]:-(defaults)}"
+echo "(us/req: server CPU per request; cpu_ratio: ref/gw server CPU per request; other: cores busy with"
+echo " anything but loadgen and the server during the run, the visible noise; runs above $NOISE_LIMIT were retried)"
+echo "loadgen flags: ${LOADGEN_ARGS[*]:-(defaults)}${PIN:+ (PIN=1: server on CPU 0, loadgen on CPU 1)}"
 
 if ((loadgen_failed)); then
 	echo "FAIL: a loadgen run had more than 0.1% non-2xx answers (see above)"

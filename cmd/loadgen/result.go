@@ -185,10 +185,21 @@ func (r *result) printJSON(w io.Writer) {
 // printSummary prints one line of space-separated key=value pairs; no value
 // contains a space.
 func (r *result) printSummary(w io.Writer) {
-	fmt.Fprintf(w, "run=%s c=%d requests=%d ok=%d non2xx=%d errors=%d stopped_by=%s elapsed_s=%.3f rps=%.0f "+
+	codes := "-"
+	if len(r.StatusCodes) > 0 {
+		var b strings.Builder
+		for i, k := range sortedKeys(r.StatusCodes) {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			fmt.Fprintf(&b, "%s:%d", k, r.StatusCodes[k])
+		}
+		codes = b.String()
+	}
+	fmt.Fprintf(w, "run=%s c=%d requests=%d ok=%d non2xx=%d non2xx_codes=%s errors=%d stopped_by=%s elapsed_s=%.3f rps=%.0f "+
 		"p50_ms=%.3f p90_ms=%.3f p99_ms=%.3f p999_ms=%.3f max_ms=%.3f "+
 		"host_busy_cores=%.2f client_cores=%.2f server_cores=%.2f server_us_per_req=%.2f client_us_per_req=%.2f other_cores=%.2f\n",
-		r.Run, r.Concurrency, r.Requests, r.OK, r.Non2xx, r.Errors, r.StoppedBy, r.ElapsedSec, r.RPS,
+		r.Run, r.Concurrency, r.Requests, r.OK, r.Non2xx, codes, r.Errors, r.StoppedBy, r.ElapsedSec, r.RPS,
 		r.P50Ms, r.P90Ms, r.P99Ms, r.P999Ms, r.MaxMs,
 		r.HostBusyCores, r.ClientCores, r.ServerCores, r.ServerCPUUsReq, r.ClientCPUUsReq, r.OtherCores)
 }

@@ -5,7 +5,7 @@
 // It is deliberately minimal. POST /api/sms/delivery-reports does only:
 // parse the form, publish it (the url.Values as JSON) to
 // telecom.africastalking.sms.delivery with Nats-Msg-Id = id+status, wait for
-// the JetStream ack (5s, else 503), answer 200 OK. No normalisation, no
+// the JetStream ack (5s, else 503), answer 200 "OK". No normalisation, no
 // CloudEvent, no per-request logging, no middleware. The embedded nats-server
 // and the TELECOM stream (telecom.>, file storage, 1 replica, 13h duplicate
 // window) use the same settings as the gateway, so the comparison is fair.
@@ -110,7 +110,9 @@ func run(addr, dataDir string) error {
 		defer t.Stop()
 		select {
 		case <-fut.Ok():
-			w.WriteHeader(http.StatusOK)
+			// The same answer as the gateway's, so both put the same bytes on the wire.
+			w.Header().Set("Content-Type", "text/plain; charset=UTF-8")
+			w.Write([]byte("OK"))
 		case <-fut.Err():
 			http.Error(w, "publish failed", http.StatusServiceUnavailable)
 		case <-t.C:
