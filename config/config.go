@@ -117,8 +117,9 @@ func Default() Config {
 			Replicas:        1,
 			DuplicateWindow: Duration(13 * time.Hour),
 		},
-		Publish: PublishConfig{Timeout: Duration(5 * time.Second)},
-		Log:     LogConfig{Level: "info", Format: "json"},
+		Publish:  PublishConfig{Timeout: Duration(5 * time.Second)},
+		Log:      LogConfig{Level: "info", Format: "json"},
+		Webhooks: defaultWebhooks(),
 	}
 }
 

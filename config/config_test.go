@@ -3,6 +3,7 @@ package config
 import (
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -61,7 +62,7 @@ func TestDefaults(t *testing.T) {
 			if err != nil {
 				t.Fatalf("Load: %v", err)
 			}
-			if cfg != Default() {
+			if !reflect.DeepEqual(cfg, Default()) {
 				t.Errorf("got %+v, want Default() %+v", cfg, Default())
 			}
 		})
@@ -145,10 +146,11 @@ func TestFileOverridesDefaults(t *testing.T) {
 			Name: "ACME", Replicas: 3, DuplicateWindow: Duration(14 * time.Hour),
 			MaxAge: Duration(720 * time.Hour), MaxBytes: 10 * GiB,
 		},
-		Publish: PublishConfig{Timeout: Duration(2500 * time.Millisecond)},
-		Log:     LogConfig{Level: "debug", Format: "console"},
+		Publish:  PublishConfig{Timeout: Duration(2500 * time.Millisecond)},
+		Log:      LogConfig{Level: "debug", Format: "console"},
+		Webhooks: defaultWebhooks(),
 	}
-	if got := mustLoad(t, writeConfig(t, fullFile), nil); got != want {
+	if got := mustLoad(t, writeConfig(t, fullFile), nil); !reflect.DeepEqual(got, want) {
 		t.Errorf("got  %+v\nwant %+v", got, want)
 	}
 }
@@ -158,7 +160,7 @@ func TestPartialFileKeepsOtherDefaults(t *testing.T) {
 	want := Default()
 	want.HTTP.Addr = ":9000"
 	want.Stream.MaxAge = Duration(24 * time.Hour)
-	if got != want {
+	if !reflect.DeepEqual(got, want) {
 		t.Errorf("got  %+v\nwant %+v", got, want)
 	}
 }

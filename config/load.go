@@ -169,7 +169,11 @@ func allowedKeys(typeName string) []string {
 			return keys
 		}
 		for i := 0; i < t.NumField(); i++ {
-			if f := t.Field(i).Type; f.Kind() == reflect.Struct {
+			f := t.Field(i).Type
+			for f.Kind() == reflect.Map || f.Kind() == reflect.Slice || f.Kind() == reflect.Pointer {
+				f = f.Elem() // webhooks.providers is a map of structs
+			}
+			if f.Kind() == reflect.Struct {
 				if found := find(f); found != nil {
 					return found
 				}

@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"reflect"
 	"testing"
 	"time"
 
@@ -137,7 +138,7 @@ func TestUnitsMarshalRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	back := Default()
-	if err := yaml.Unmarshal(out, &back); err != nil || back != in {
+	if err := yaml.Unmarshal(out, &back); err != nil || !reflect.DeepEqual(back, in) {
 		t.Errorf("round trip through\n%s\ngot %+v, %v", out, back, err)
 	}
 	if s := fmt.Sprint(in.HTTP.BodyLimit, " ", in.Stream.DuplicateWindow); s != "1MiB 13h0m0s" {

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
-	"github.com/mlango/mlango/handlers"
 	"github.com/mlango/mlango/publish"
 	"github.com/mlango/mlango/publish/natstest"
 	"github.com/nats-io/nats.go"
@@ -57,7 +56,7 @@ func rigOn(tb testing.TB, url string) *rig {
 	}
 	tb.Cleanup(func() { _ = store.Close(context.Background()) })
 	e, err := New(Options{
-		Providers: []handlers.Provider{handlers.AfricasTalking()},
+		Providers: testProviders(tb),
 		Store:     store,
 		Ready:     store.Ready,
 		BodyLimit: 1 << 20,

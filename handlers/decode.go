@@ -10,6 +10,7 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -86,7 +87,7 @@ func (d Decoder) readBody(r *http.Request) ([]byte, error) {
 	default:
 		return nil, errorf(KindUnsupported, "unsupported Content-Encoding "+quote(enc)+": send identity or gzip", nil)
 	}
-	body, err := io.ReadAll(io.LimitReader(src, d.Limit+1))
+	body, err := readAll(src, d.Limit+1, r.ContentLength)
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
@@ -98,6 +99,26 @@ func (d Decoder) readBody(r *http.Request) ([]byte, error) {
 		return nil, errorf(KindTooLarge, tooLargeMsg(d.Limit), nil)
 	}
 	return body, nil
+}
+
+// readAll reads at most limit bytes. With a declared length it reads into
+// a buffer of exactly that size, so a typical callback costs one allocation.
+func readAll(src io.Reader, limit, declared int64) ([]byte, error) {
+	if declared <= 0 || declared >= limit {
+		return io.ReadAll(io.LimitReader(src, limit))
+	}
+	buf := make([]byte, declared)
+	n, err := io.ReadFull(src, buf)
+	switch {
+	case errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF):
+		return buf[:n], nil // shorter than declared: net/http reports that itself
+	case err != nil:
+		return nil, err
+	}
+	// A body longer than declared cannot pass net/http, but a gzip stream
+	// can inflate past its Content-Length: read on, still bounded.
+	rest, err := io.ReadAll(io.LimitReader(src, limit-declared))
+	return append(buf, rest...), err
 }
 
 // contentKind picks a decoder from the Content-Type. A body with no type is
@@ -151,25 +172,55 @@ func multipartValues(body []byte, boundary string, limit int64) (url.Values, err
 
 // formInput merges body and query values: body first, query for the names
 // the body lacks. The raw copy holds each field as a string, or a list of
-// strings when it was repeated.
+// strings when it was repeated, keys sorted as encoding/json would.
 func formInput(body, query url.Values) (map[string]string, json.RawMessage) {
 	fields := make(map[string]string, len(body)+len(query))
-	raw := make(map[string]any, len(body)+len(query))
+	values := make(map[string][]string, len(body)+len(query))
 	for _, vals := range []url.Values{body, query} {
 		for k, v := range vals {
-			if _, seen := raw[k]; seen || len(v) == 0 {
+			if _, seen := values[k]; seen || len(v) == 0 {
 				continue
 			}
 			fields[k] = v[0]
-			if len(v) == 1 {
-				raw[k] = v[0]
-			} else {
-				raw[k] = v
-			}
+			values[k] = v
 		}
 	}
-	b, _ := json.Marshal(raw) // strings and string lists always marshal
-	return fields, b
+	return fields, rawForm(values)
+}
+
+// rawForm encodes form values as a JSON object without reflection: this is
+// on every form callback's path.
+func rawForm(values map[string][]string) json.RawMessage {
+	keys := make([]string, 0, len(values))
+	size := 2
+	for k, v := range values {
+		keys = append(keys, k)
+		size += len(k) + len(v[0]) + 6
+	}
+	slices.Sort(keys)
+	b := make([]byte, 0, size)
+	b = append(b, '{')
+	for i, k := range keys {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = normalize.AppendJSONString(b, k)
+		b = append(b, ':')
+		v := values[k]
+		if len(v) == 1 {
+			b = normalize.AppendJSONString(b, v[0])
+			continue
+		}
+		b = append(b, '[')
+		for j, s := range v {
+			if j > 0 {
+				b = append(b, ',')
+			}
+			b = normalize.AppendJSONString(b, s)
+		}
+		b = append(b, ']')
+	}
+	return append(b, '}')
 }
 
 // jsonInput reads a JSON object body. Top-level strings are fields as they

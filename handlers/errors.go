@@ -30,6 +30,9 @@ const (
 	KindMethod
 	// KindInternal: a bug; the callback was not kept (500).
 	KindInternal
+	// KindTooManyRequests: the source failed to authenticate too often
+	// and must wait before trying again (429).
+	KindTooManyRequests
 )
 
 // Error is a failure with its Kind and a short message for the provider.
@@ -67,6 +70,8 @@ func statusOf(k Kind) int {
 		return http.StatusNotFound
 	case KindMethod:
 		return http.StatusMethodNotAllowed
+	case KindTooManyRequests:
+		return http.StatusTooManyRequests
 	}
 	return http.StatusInternalServerError
 }

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"runtime/debug"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -22,17 +23,24 @@ type requestInfo struct {
 	err        *Error
 }
 
-const infoKey = "mlango.request"
+// logContext carries a request's requestInfo beside Echo's context, so
+// handlers fill it without Echo's locked per-request map.
+type logContext struct {
+	echo.Context
+	info requestInfo
+}
+
+var logContexts = sync.Pool{New: func() any { return new(logContext) }}
 
 func setInfo(c echo.Context, f func(*requestInfo)) {
-	if i, ok := c.Get(infoKey).(*requestInfo); ok {
-		f(i)
+	if lc, ok := c.(*logContext); ok {
+		f(&lc.info)
 	}
 }
 
 func badPrefix(c echo.Context) string {
-	if i, ok := c.Get(infoKey).(*requestInfo); ok {
-		return i.badPrefix
+	if lc, ok := c.(*logContext); ok {
+		return lc.info.badPrefix
 	}
 	return ""
 }
@@ -45,12 +53,14 @@ func RequestLog(log zerolog.Logger) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			start := time.Now()
-			info := &requestInfo{}
-			c.Set(infoKey, info)
-			if err := recovered(next, c); err != nil {
-				c.Error(err)
+			lc := logContexts.Get().(*logContext)
+			lc.Context = c
+			if err := recovered(next, lc); err != nil {
+				ErrorHandler(err, lc)
 			}
-			writeLine(log, c, info, time.Since(start))
+			writeLine(log, c, &lc.info, time.Since(start))
+			*lc = logContext{}
+			logContexts.Put(lc)
 			return nil
 		}
 	}

@@ -1,6 +1,7 @@
 package normalize
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -37,32 +38,34 @@ const (
 	ContentType = "application/cloudevents+json"
 )
 
-// cloudEvent is the wire form of Event. Field order is the contract's.
-type cloudEvent struct {
-	SpecVersion     string `json:"specversion"`
-	ID              string `json:"id"`
-	Source          string `json:"source"`
-	Type            string `json:"type"`
-	Subject         string `json:"subject,omitempty"`
-	Time            string `json:"time"`
-	DataContentType string `json:"datacontenttype"`
-	Provider        string `json:"provider"`
-	Data            any    `json:"data"`
-}
-
-// MarshalJSON renders the event as a CloudEvents 1.0 JSON document.
+// MarshalJSON renders the event as a CloudEvents 1.0 JSON document, its
+// attributes in the contract's order. The envelope is written by hand and
+// Data is encoded straight after it into the same buffer: this runs once
+// per callback, on the path the provider waits on.
 func (e Event) MarshalJSON() ([]byte, error) {
-	return json.Marshal(cloudEvent{
-		SpecVersion:     SpecVersion,
-		ID:              e.ID,
-		Source:          e.Provider,
-		Type:            e.Type,
-		Subject:         e.Subject,
-		Time:            e.Time.UTC().Format(time.RFC3339Nano),
-		DataContentType: "application/json",
-		Provider:        e.Provider,
-		Data:            e.Data,
-	})
+	b := make([]byte, 0, 1024)
+	b = append(b, `{"specversion":"`+SpecVersion+`","id":`...)
+	b = AppendJSONString(b, e.ID)
+	b = append(b, `,"source":`...)
+	b = AppendJSONString(b, e.Provider)
+	b = append(b, `,"type":`...)
+	b = AppendJSONString(b, e.Type)
+	if e.Subject != "" {
+		b = append(b, `,"subject":`...)
+		b = AppendJSONString(b, e.Subject)
+	}
+	b = append(b, `,"time":"`...)
+	b = e.Time.UTC().AppendFormat(b, time.RFC3339Nano)
+	b = append(b, `","datacontenttype":"application/json","provider":`...)
+	b = AppendJSONString(b, e.Provider)
+	b = append(b, `,"data":`...)
+	buf := bytes.NewBuffer(b)
+	if err := json.NewEncoder(buf).Encode(e.Data); err != nil {
+		return nil, err
+	}
+	b = buf.Bytes()
+	b[len(b)-1] = '}' // Encode ends with a newline
+	return b, nil
 }
 
 // EventID derives an event id from the provider, the event type and the

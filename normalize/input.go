@@ -18,6 +18,10 @@ type Input struct {
 	// ReceivedAt is when the gateway received the callback, used as the
 	// event time where the payload carries none.
 	ReceivedAt time.Time
+	// Meta holds what arrived beside the body that a mapping needs, such
+	// as a verified Standard Webhooks message id (MetaWebhookID). It is not
+	// part of Raw.
+	Meta map[string]string
 }
 
 // Get returns a field's value with surrounding white space removed, or ""

@@ -32,11 +32,25 @@ func main() {
 	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr, os.LookupEnv))
 }
 
-// providers is the explicit list of every provider the gateway serves.
-func providers() []handlers.Provider {
-	return []handlers.Provider{
-		handlers.AfricasTalking(),
+// providers is the explicit list of every provider the gateway serves:
+// Africa's Talking behind its guard, then the configured webhook providers.
+// One Sources is shared, so a guesser's failures count on every route.
+func providers(cfg config.Config, log zerolog.Logger) ([]handlers.Provider, error) {
+	w := cfg.Webhooks
+	sources := handlers.NewSources(handlers.SourcesOptions{
+		TrustedProxies: config.Prefixes(w.TrustedProxies),
+		FailureLimit:   w.AuthFailures,
+		FailureWindow:  time.Duration(w.AuthFailureWindow),
+	})
+	at := handlers.Guard{Tokens: w.AfricasTalking.Tokens, Allow: config.Prefixes(w.AfricasTalking.AllowCIDRs), Sources: sources}
+	if len(at.Tokens) == 0 {
+		log.Info().Str("provider", "africastalking").Msg("Africa's Talking routes take requests without a token; set " + config.TokenEnv + " to guard them")
 	}
+	hooks, err := webhookProviders(w, sources, log)
+	if err != nil {
+		return nil, err
+	}
+	return append([]handlers.Provider{handlers.Guarded(handlers.AfricasTalking(), at)}, hooks...), nil
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) (string, bool)) int {
@@ -97,8 +111,12 @@ func serve(ctx context.Context, cfg config.Config, log zerolog.Logger) error {
 			log.Error().Err(err).Msg("closing NATS")
 		}
 	}()
+	provs, err := providers(cfg, log)
+	if err != nil {
+		return err
+	}
 	e, err := gateway.New(gateway.Options{
-		Providers: providers(),
+		Providers: provs,
 		Store:     store,
 		Ready:     store.Ready,
 		BodyLimit: int64(cfg.HTTP.BodyLimit),
