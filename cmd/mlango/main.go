@@ -16,6 +16,7 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 	"time"
 
@@ -26,7 +27,15 @@ import (
 	"github.com/rs/zerolog"
 )
 
+// defaultGCPercent trades memory for CPU: the gateway process hosts the
+// embedded nats-server too, and every callback allocates its event twice
+// over (data and the raw copy). GOGC in the environment overrides it.
+const defaultGCPercent = 200
+
 func main() {
+	if _, set := os.LookupEnv("GOGC"); !set {
+		debug.SetGCPercent(defaultGCPercent)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr, os.LookupEnv))
@@ -77,7 +86,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		fmt.Fprintf(stdout, "configuration OK: %v\n", cfg.Redacted())
 		return 0
 	}
-	log := newLogger(cfg.Log, stdout)
+	lw := newLogWriter(stdout, 100*time.Millisecond)
+	defer lw.Close()
+	log := newLogger(cfg.Log, lw)
 	if err := serve(ctx, cfg, log); err != nil {
 		log.Error().Err(err).Msg("mlango stopped")
 		return 1
