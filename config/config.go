@@ -120,6 +120,7 @@ func Default() Config {
 		Publish:  PublishConfig{Timeout: Duration(5 * time.Second)},
 		Log:      LogConfig{Level: "info", Format: "json"},
 		Webhooks: defaultWebhooks(),
+		USSD:     defaultUSSD(),
 	}
 }
 

@@ -149,6 +149,7 @@ func TestFileOverridesDefaults(t *testing.T) {
 		Publish:  PublishConfig{Timeout: Duration(2500 * time.Millisecond)},
 		Log:      LogConfig{Level: "debug", Format: "console"},
 		Webhooks: defaultWebhooks(),
+		USSD:     defaultUSSD(),
 	}
 	if got := mustLoad(t, writeConfig(t, fullFile), nil); !reflect.DeepEqual(got, want) {
 		t.Errorf("got  %+v\nwant %+v", got, want)

@@ -39,6 +39,20 @@ webhooks:
   # trusted_proxies: [10.0.0.0/8]
   # africastalking: {tokens: [], allow_cidrs: []}  # [MLANGO_AFRICASTALKING_TOKEN]
   # providers: {}            # [MLANGO_<PROVIDER>_SECRET] see docs/webhooks.md
+ussd:
+  # menus: [menus/savings.yaml] # menu files, one flow each; none = the built-in demo
+  session_ttl: 180s          # session state kept after its last hop; outlives the operator's ~180s session
+  resume_window: 10m         # redial within it to continue an unfinished session; 0 = off
+  hop_budget: 5s             # a whole hop, remote steps included; 500ms..9s (Africa's Talking waits 10s)
+  budgets:                   # longest screen in characters, the 4 of "CON "/"END " included
+    default: 160             # GSM 7-bit text; 40..186
+    ucs2: 70                 # text with any character outside GSM; 140 octets / 2
+    # by_network: {"63903": 182}  # per network code (MCC+MNC)
+  remote:
+    timeout: 3s              # a remote step's default deadline; at most hop_budget
+    subject_prefix: mlango.ussd  # requests go to <prefix>.<flow>.<step>; not under subject_prefix
+  apology: Sorry, something went wrong. Please try again later.
+  buckets: {sessions: ussd_sessions, resume: ussd_resume}  # JetStream KV buckets
 `
 
 func TestExampleFileIsDefault(t *testing.T) {
