@@ -35,6 +35,8 @@ type compiler struct {
 	texts []textUse // every text compiled, for the lint's checks
 	conds []condUse // every condition, for the lint's checks
 	vars  map[string]*varInfo
+	// checked: screens already checked against the budget.
+	checked map[string]bool
 }
 
 // condUse records the name a condition reads.
@@ -57,24 +59,25 @@ type varInfo struct {
 
 // compileFile decodes and compiles one menu file.
 func compileFile(file string, data []byte, opts Options) (*Flow, []Problem) {
-	c := &compiler{problems: problems{file: file}, opts: opts, vars: map[string]*varInfo{}}
+	c := &compiler{problems: problems{file: file}, opts: opts, vars: map[string]*varInfo{}, checked: map[string]bool{}}
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
 		c.yamlProblem(err.Error())
 		return nil, c.list
 	}
 	order, lines := stepOrder(&root)
-	c.lines = lines
+	c.lines, c.flow = lines, flowName(&root)
 	if !c.decode(data) {
 		return nil, c.list
 	}
-	c.flow = c.y.Flow
 	sum := sha256.Sum256(data)
 	c.f = &Flow{name: c.y.Flow, version: hex.EncodeToString(sum[:6]), file: file, order: order,
 		isDefault: c.y.Default, steps: map[string]*step{}}
 	c.header()
 	for _, id := range order {
-		c.f.steps[id] = c.step(id, c.y.Steps[id])
+		s := c.step(id, c.y.Steps[id])
+		c.f.steps[id] = s
+		c.f.hasSecrets = c.f.hasSecrets || s.secret || s.kind == kindRemote
 	}
 	c.f.resume = c.resumeStep()
 	c.lint()

@@ -145,7 +145,32 @@ func (e *Engine) replay(req Request, st *state) (Response, bool) {
 	e.observe(Event{Kind: EventReplay, SessionID: req.SessionID, Flow: st.Flow, Step: st.Step})
 	l := st.LastResponse
 	return Response{End: l.End, Text: l.Text, ScreenID: l.ScreenID, Input: l.Input, InputSecret: l.InputSecret,
-		Replayed: true, Submissions: l.Submissions, Flow: st.Flow, Version: st.Version}, true
+		MaskedText: st.Masked, Replayed: true, Submissions: l.Submissions, Flow: st.Flow, Version: st.Version}, true
+}
+
+// MaskInput returns a session's cumulative input (as the provider's
+// end-of-session report repeats it) with every secret input masked, for
+// publishing. Without the session's state it cannot tell secret inputs
+// from others, so it masks every one.
+func (e *Engine) MaskInput(ctx context.Context, sessionID, input string) string {
+	raw, _, err := e.sessions.Get(ctx, storeKey(sessionID))
+	st, derr := decodeState(raw)
+	if err != nil || derr != nil || st == nil {
+		return maskAll(input)
+	}
+	rest, kind := newestInput(st.LastText, input)
+	switch {
+	case kind == textSame:
+		return st.Masked
+	case kind != textNew:
+		return maskAll(input)
+	}
+	secret := false
+	if f, _ := e.flowFor(st.Flow, st.Version); f != nil {
+		s := f.stepByID(st.Step)
+		secret = s == nil || s.secret || st.Remote != nil && st.Remote.Secret
+	}
+	return appendInput(st.Masked, rest, secret)
 }
 
 func (e *Engine) save(ctx context.Context, key string, create bool, rev uint64, st *state) (bool, error) {

@@ -18,6 +18,8 @@ type Flow struct {
 	order               []string // step ids as written, for lint and graph
 	texts               map[string]tmplText
 	resume              *step // the built-in "1. Continue 2. Start again" menu
+	// hasSecrets: some input is secret, or a remote screen may be.
+	hasSecrets bool
 }
 
 // navKeys are a flow's navigation keys and which of them menus list.

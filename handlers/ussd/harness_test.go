@@ -130,7 +130,7 @@ func startNATS(tb testing.TB) *natsEnv {
 func (n *natsEnv) bucket(tb testing.TB, ttl time.Duration) *kvStore {
 	tb.Helper()
 	name := fmt.Sprintf("ussd_test_%d", n.buckets.Add(1))
-	kv, err := n.js.CreateKeyValue(testCtx(tb), jetstream.KeyValueConfig{Bucket: name, TTL: ttl, History: 1, Storage: jetstream.MemoryStorage})
+	kv, err := n.js.CreateKeyValue(testCtx(tb), jetstream.KeyValueConfig{Bucket: name, TTL: ttl, History: 1, Storage: jetstream.FileStorage})
 	if err != nil {
 		tb.Fatalf("create bucket %s: %v", name, err)
 	}
@@ -236,11 +236,16 @@ type call struct {
 	hops int
 }
 
+// caller returns a session's caller, who has not dialled yet.
+func (r *rig) caller(sessionID, code string) *call {
+	return &call{r: r, req: ussd.Request{Provider: "africastalking", SessionID: sessionID, ServiceCode: code,
+		PhoneNumber: "+254711000111", NetworkCode: "63902"}}
+}
+
 // dial starts a session: the first hop, with empty text.
 func (r *rig) dial(tb testing.TB, sessionID, code string) (*call, ussd.Response) {
 	tb.Helper()
-	c := &call{r: r, req: ussd.Request{Provider: "africastalking", SessionID: sessionID, ServiceCode: code,
-		PhoneNumber: "+254711000111", NetworkCode: "63902"}}
+	c := r.caller(sessionID, code)
 	return c, c.raw(tb, "")
 }
 
@@ -281,3 +286,15 @@ func wantScreen(tb testing.TB, r ussd.Response, want string) {
 }
 
 func lines(s ...string) string { return strings.Join(s, "\n") }
+
+// countingResponder answers every request on subject with reply and
+// returns how many requests it has had.
+func countingResponder(tb testing.TB, n *natsEnv, subject, reply string) func() int64 {
+	tb.Helper()
+	var calls atomic.Int64
+	n.respond(tb, subject, func(ussd.StepRequest, nats.Header) []byte {
+		calls.Add(1)
+		return []byte(reply)
+	})
+	return calls.Load
+}

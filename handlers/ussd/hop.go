@@ -30,6 +30,8 @@ type hop struct {
 	// dropResume: the caller chose to start again, so the record they
 	// were offered is removed.
 	dropResume bool
+	fresh      bool   // the session's first hop
+	prevMasked string // the masked text before this hop
 }
 
 func (e *Engine) newHop(ctx context.Context, req Request, st *state, start time.Time) *hop {
@@ -47,7 +49,8 @@ func (h *hop) run() (*state, Response) {
 	if err := h.saveResume(); err != nil {
 		h.e.observe(Event{Kind: EventResumeStoreFailed, SessionID: h.req.SessionID, Flow: h.st.Flow, Err: err})
 	}
-	h.out.Input, h.out.InputSecret = h.input, h.secret
+	h.st.Masked = h.masked()
+	h.out.Input, h.out.InputSecret, h.out.MaskedText = h.input, h.secret, h.st.Masked
 	h.out.Submissions, h.out.Flow, h.out.Version = h.subs, h.st.Flow, h.st.Version
 	st := h.st
 	st.LastText = h.req.Text
@@ -57,6 +60,22 @@ func (h *hop) run() (*state, Response) {
 		st.LastResponse.Input = h.input
 	}
 	return st, h.out
+}
+
+// masked is the hop's text with secret inputs masked. The engine builds
+// it from its own record of inputs, so it stays safe even when the text
+// did not extend the previous one. A first hop's text, unreadable without
+// state, is masked whole where the flow has anything secret.
+func (h *hop) masked() string {
+	switch {
+	case h.fresh && h.req.Text != "" && (h.flow == nil || h.flow.hasSecrets):
+		return maskAll(h.req.Text)
+	case h.fresh && h.req.Text != "":
+		return h.req.Text
+	case h.fresh:
+		return appendInput("", h.input, h.secret)
+	}
+	return appendInput(h.prevMasked, h.input, h.secret)
 }
 
 func (h *hop) dispatch() error {
@@ -77,7 +96,7 @@ func (h *hop) dispatch() error {
 		h.e.observe(Event{Kind: EventPrefixMismatch, SessionID: h.req.SessionID, Flow: flow.name, Step: h.st.Step})
 	}
 	h.st.Hop++
-	h.input = input
+	h.input, h.prevMasked = input, h.st.Masked
 	return h.handle(input)
 }
 
@@ -86,6 +105,7 @@ func (h *hop) dispatch() error {
 // cannot be read without the state, so the caller gets the resume offer
 // or the first screen, and the next hop's text is read against this one.
 func (h *hop) first() error {
+	h.fresh = true
 	flow, typed := h.e.set.Load().route(h.req.ServiceCode)
 	if flow == nil {
 		return fmt.Errorf("no flow answers service code %q and none is the default", h.req.ServiceCode)

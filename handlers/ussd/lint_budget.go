@@ -34,6 +34,9 @@ func (c *compiler) extremesOf(t tmplText, lang string) piece {
 	return piece{lo, hi, known}
 }
 
+// maxBound caps a variable's longest value for the worst-case check.
+const maxBound = 1000
+
 // bound is the longest value a template data path can have.
 func (c *compiler) bound(ref []string) (int, bool) {
 	switch {
@@ -49,7 +52,9 @@ func (c *compiler) bound(ref []string) (int, bool) {
 		return n, true
 	case len(ref) == 2 && ref[0] == "vars":
 		if v := c.vars[ref[1]]; v != nil && !v.unbounded {
-			return v.maxLen, true
+			// Past any screen budget the exact length no longer matters,
+			// and measuring len: [1, 1000000000] must not take a gigabyte.
+			return min(v.maxLen, maxBound), true
 		}
 	}
 	return 0, false
@@ -71,7 +76,7 @@ func (c *compiler) lintBudgets() {
 	for _, u := range c.texts {
 		for l, s := range u.t.src {
 			if bad := nonGSM(s); bad != "" {
-				c.warnf(u.step, "%s: %s has characters outside the GSM alphabet (%s); its screens travel as UCS-2 with the smaller budget", u.what, langName(l), bad)
+				c.warnf(u.step, "%s: %s has characters outside the GSM alphabet (%s); its screens travel as UCS-2 with the smaller budget", u.what, textName(l), bad)
 			}
 		}
 	}
@@ -136,8 +141,14 @@ func (c *compiler) lintMenuBudget(s *step, lang string) {
 	if len(opts) > 0 {
 		c.checkScreen(s.id, "text with the first option", lang, joinPieces(append([]piece{text, opts[0]}, paged...)...))
 	}
+	// Any option may land on a middle page, with both navigation lines,
+	// except the last, which is always on the last page: no "98. More".
 	for i, o := range opts {
-		c.checkScreen(s.id, fmt.Sprintf("options[%d] on its page", i), lang, joinPieces(append([]piece{o}, paged...)...))
+		lines := paged
+		if i == len(opts)-1 {
+			lines = paged[1:]
+		}
+		c.checkScreen(s.id, fmt.Sprintf("options[%d] on its page", i), lang, joinPieces(append([]piece{o}, lines...)...))
 	}
 }
 
@@ -158,8 +169,14 @@ func (c *compiler) navLines(s *step, lang string, paged bool) []piece {
 	return out
 }
 
-// checkScreen reports a screen over the strictest budget.
+// checkScreen reports a screen over the strictest budget, once: a text
+// without translations gives the same screen in every language.
 func (c *compiler) checkScreen(step, what, lang string, p piece) {
+	key := step + "\x00" + what + "\x00" + p.lo + "\x00" + p.hi
+	if c.checked[key] {
+		return
+	}
+	c.checked[key] = true
 	b := c.opts.strictestBudget()
 	if over, ucs2 := b.over(p.lo); over > 0 {
 		c.errorf(step, "%s: %s screen is %d characters over the budget of %d %s (prefix included) even with every value empty",
@@ -175,11 +192,13 @@ func (c *compiler) checkScreen(step, what, lang string, p piece) {
 	}
 }
 
-func langName(l string) string {
+func langName(l string) string { return "the " + l }
+
+func textName(l string) string {
 	if l == anyLang {
-		return "the"
+		return "the text"
 	}
-	return "the " + l
+	return "the " + l + " text"
 }
 
 func encName(ucs2 bool) string {

@@ -145,6 +145,21 @@ func stepOrder(root *yaml.Node) ([]string, map[string]int) {
 	return order, lines
 }
 
+// flowName reads the flow's name from the document before it is decoded,
+// so that decoding problems can name the flow too.
+func flowName(root *yaml.Node) string {
+	doc := root
+	if doc.Kind == yaml.DocumentNode && len(doc.Content) == 1 {
+		doc = doc.Content[0]
+	}
+	for i := 0; doc.Kind == yaml.MappingNode && i+1 < len(doc.Content); i += 2 {
+		if doc.Content[i].Value == "flow" && doc.Content[i+1].Kind == yaml.ScalarNode {
+			return doc.Content[i+1].Value
+		}
+	}
+	return ""
+}
+
 // sortProblems orders problems by file and line, keeping the order found
 // within a line.
 func sortProblems(ps []Problem) {

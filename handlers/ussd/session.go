@@ -28,6 +28,8 @@ type state struct {
 	// LastResponse the answer, so a re-sent hop is answered identically.
 	LastText     string   `json:"lastText"`
 	LastResponse lastResp `json:"lastResponse"`
+	// Masked is LastText with every secret input replaced by "****".
+	Masked string `json:"masked,omitempty"`
 	// Remote is the screen a remote step is showing, awaiting input.
 	Remote *remoteScreen `json:"remote,omitempty"`
 	// Resume is the unfinished session offered on the resume screen.
@@ -169,4 +171,31 @@ func newestInput(prev, text string) (string, textKind) {
 		return "", textStale
 	}
 	return text[strings.LastIndexByte(text, '*')+1:], textMismatch
+}
+
+// secretMask replaces a secret input wherever the text is published.
+const secretMask = "****"
+
+// appendInput extends a masked text with one more input.
+func appendInput(masked, input string, secret bool) string {
+	if secret {
+		input = secretMask
+	}
+	if masked == "" {
+		return input
+	}
+	return masked + "*" + input
+}
+
+// maskAll masks every '*'-segment of text, for text whose secret parts
+// cannot be told apart (a session this instance has no state for).
+func maskAll(text string) string {
+	if text == "" {
+		return ""
+	}
+	segs := strings.Split(text, "*")
+	for i := range segs {
+		segs[i] = secretMask
+	}
+	return strings.Join(segs, "*")
 }
