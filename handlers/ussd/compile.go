@@ -31,7 +31,7 @@ type compiler struct {
 	problems
 	opts  Options
 	y     fileYAML
-	f     *Flow
+	f     *menuFlow
 	texts []textUse // every text compiled, for the lint's checks
 	conds []condUse // every condition, for the lint's checks
 	vars  map[string]*varInfo
@@ -58,7 +58,7 @@ type varInfo struct {
 }
 
 // compileFile decodes and compiles one menu file.
-func compileFile(file string, data []byte, opts Options) (*Flow, []Problem) {
+func compileFile(file string, data []byte, opts Options) (*menuFlow, []Problem) {
 	c := &compiler{problems: problems{file: file}, opts: opts, vars: map[string]*varInfo{}, checked: map[string]bool{}}
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
@@ -71,7 +71,7 @@ func compileFile(file string, data []byte, opts Options) (*Flow, []Problem) {
 		return nil, c.list
 	}
 	sum := sha256.Sum256(data)
-	c.f = &Flow{name: c.y.Flow, version: hex.EncodeToString(sum[:6]), file: file, order: order,
+	c.f = &menuFlow{name: c.y.Flow, version: hex.EncodeToString(sum[:6]), file: file, order: order,
 		isDefault: c.y.Default, steps: map[string]*step{}}
 	c.header()
 	for _, id := range order {

@@ -167,12 +167,7 @@ func (c *compiler) validator(id, what string, y validatorYAML) validator {
 	}
 	if y.Between != nil {
 		rules++
-		v.rule = "between"
-		if len(y.Between) != 2 || y.Between[0] > y.Between[1] {
-			c.errorf(id, "%s.between: want [low, high] with low <= high", what)
-		} else {
-			v.lo, v.hi = y.Between[0], y.Between[1]
-		}
+		c.between(id, what, y.Between, &v)
 	}
 	if y.Len != nil {
 		rules++
@@ -194,6 +189,15 @@ func (c *compiler) validator(id, what string, y validatorYAML) validator {
 		c.errorf(id, "%s: has %d rules; want exactly one of regex, numeric, between, len, phone, in", what, rules)
 	}
 	return v
+}
+
+func (c *compiler) between(id, what string, b []float64, v *validator) {
+	v.rule = "between"
+	if len(b) != 2 || b[0] > b[1] {
+		c.errorf(id, "%s.between: want [low, high] with low <= high", what)
+		return
+	}
+	v.lo, v.hi = b[0], b[1]
 }
 
 // phoneRule reads `phone: true` (international numbers only) or

@@ -26,7 +26,7 @@ type Engine struct {
 // version is a flow as some MenuSet loaded it; retired is when a Swap
 // replaced it (zero while current).
 type version struct {
-	flow    *Flow
+	flow    *menuFlow
 	retired time.Time
 }
 
@@ -76,7 +76,7 @@ func (e *Engine) MenuSet() *MenuSet { return e.set.Load() }
 
 // flowFor finds the flow a session runs on: its own version when this
 // instance loaded it (exact), else the current flow of that name.
-func (e *Engine) flowFor(name, ver string) (f *Flow, exact bool) {
+func (e *Engine) flowFor(name, ver string) (f *menuFlow, exact bool) {
 	e.mu.RLock()
 	v := e.versions[name+"@"+ver]
 	e.mu.RUnlock()

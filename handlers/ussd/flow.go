@@ -5,9 +5,9 @@ import (
 	"time"
 )
 
-// Flow is one compiled menu: a graph of steps the engine walks, loaded
+// menuFlow is one compiled menu: a graph of steps the engine walks, loaded
 // from one YAML file and identified by its name and a hash of its source.
-type Flow struct {
+type menuFlow struct {
 	name, version, file string
 	codes               []string
 	isDefault           bool
@@ -156,7 +156,7 @@ var reservedNames = map[string]bool{
 const resumeStep = "_resume"
 
 // stepByID returns the step, including the built-in resume screen.
-func (f *Flow) stepByID(id string) *step {
+func (f *menuFlow) stepByID(id string) *step {
 	if id == resumeStep {
 		return f.resume
 	}
@@ -164,12 +164,12 @@ func (f *Flow) stepByID(id string) *step {
 }
 
 // text returns a built-in text, as the flow overrides it.
-func (f *Flow) text(name string) tmplText { return f.texts[name] }
+func (f *menuFlow) text(name string) tmplText { return f.texts[name] }
 
-func (f *Flow) defaultLang() string { return f.langs[0] }
+func (f *menuFlow) defaultLang() string { return f.langs[0] }
 
 // hasLang reports whether lang is one the flow declares.
-func (f *Flow) hasLang(lang string) bool {
+func (f *menuFlow) hasLang(lang string) bool {
 	for _, l := range f.langs {
 		if l == lang {
 			return true

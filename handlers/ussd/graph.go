@@ -27,7 +27,7 @@ func (m *MenuSet) Graph(w io.Writer, flow string) error {
 
 type grapher struct {
 	w    *bufio.Writer
-	f    *Flow
+	f    *menuFlow
 	ends int
 }
 

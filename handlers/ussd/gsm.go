@@ -84,11 +84,11 @@ func nonGSM(s string) string {
 	return b.String()
 }
 
-// Budget is how long a screen may be on one network, counting the 4-byte
-// "CON "/"END " prefix: GSM is in septets (extension characters count
-// two), UCS2 in UTF-16 code units for a screen holding any character
-// outside the GSM alphabet.
-type Budget struct {
+// screenBudget is how long a screen may be on one network, counting the
+// 4 characters of the "CON "/"END " prefix: GSM in septets (extension
+// characters count two), UCS2 in UTF-16 code units for a screen holding
+// any character outside the GSM alphabet.
+type screenBudget struct {
 	GSM  int
 	UCS2 int
 }
@@ -97,12 +97,12 @@ type Budget struct {
 const prefixLen = 4
 
 // fits reports whether screen s, once prefixed, is within b.
-func (b Budget) fits(s string) bool {
+func (b screenBudget) fits(s string) bool {
 	n, ucs2 := measure(s)
 	return n+prefixLen <= b.limit(ucs2)
 }
 
-func (b Budget) limit(ucs2 bool) int {
+func (b screenBudget) limit(ucs2 bool) int {
 	if ucs2 {
 		return min(b.UCS2, b.GSM)
 	}
@@ -111,7 +111,7 @@ func (b Budget) limit(ucs2 bool) int {
 
 // over returns by how much s overflows b (0 when it fits) and whether it
 // was measured as UCS-2.
-func (b Budget) over(s string) (int, bool) {
+func (b screenBudget) over(s string) (int, bool) {
 	n, ucs2 := measure(s)
 	return max(0, n+prefixLen-b.limit(ucs2)), ucs2
 }

@@ -19,9 +19,9 @@ type hop struct {
 	ctx    context.Context
 	req    Request
 	st     *state
-	flow   *Flow
+	flow   *menuFlow
 	start  time.Time
-	budget Budget
+	budget screenBudget
 	out    Response
 	subs   []Submission
 	input  string

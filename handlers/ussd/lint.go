@@ -23,7 +23,7 @@ type edge struct {
 }
 
 // edges lists every static transition of the flow, in step order.
-func (f *Flow) edges() []edge {
+func (f *menuFlow) edges() []edge {
 	var out []edge
 	add := func(from, to, label string) {
 		if to != "" {

@@ -3,6 +3,7 @@ package ussd
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"strings"
 )
@@ -10,7 +11,7 @@ import (
 // MenuSet is every flow loaded at once, with the routing from service
 // codes to flows. It is immutable; Engine.Swap installs a new one.
 type MenuSet struct {
-	flows    map[string]*Flow
+	flows    map[string]*menuFlow
 	order    []string
 	codes    map[string]string // service code without '#' -> flow name
 	deflt    string
@@ -45,7 +46,11 @@ func LoadFiles(paths []string, opts Options) (*MenuSet, error) {
 	for _, p := range paths {
 		data, err := os.ReadFile(p)
 		if err != nil {
-			errs = append(errs, Problem{File: p, Msg: fmt.Sprintf("cannot read: %v", errors.Unwrap(err))})
+			var pe *fs.PathError
+			if errors.As(err, &pe) {
+				err = pe.Err // the path is already in the message
+			}
+			errs = append(errs, Problem{File: p, Msg: fmt.Sprintf("cannot read: %v", err)})
 			continue
 		}
 		srcs = append(srcs, Source{Name: p, Data: data})
@@ -61,7 +66,7 @@ func LoadFiles(paths []string, opts Options) (*MenuSet, error) {
 // test).
 func LoadSources(srcs []Source, opts Options) (*MenuSet, error) {
 	opts = opts.withDefaults()
-	set := &MenuSet{flows: map[string]*Flow{}, codes: map[string]string{}}
+	set := &MenuSet{flows: map[string]*menuFlow{}, codes: map[string]string{}}
 	var errs, warns []Problem
 	for _, src := range srcs {
 		f, ps := compileFile(src.Name, src.Data, opts)
@@ -92,7 +97,7 @@ func LoadSources(srcs []Source, opts Options) (*MenuSet, error) {
 
 // add puts f in the set, reporting a name or service code another file
 // already has.
-func (m *MenuSet) add(f *Flow) []Problem {
+func (m *MenuSet) add(f *menuFlow) []Problem {
 	var ps []Problem
 	if other, dup := m.flows[f.name]; dup {
 		return []Problem{{File: f.file, Flow: f.name, Msg: "flow name is also used by " + other.file}}
@@ -158,7 +163,7 @@ func (m *MenuSet) Warnings() []error {
 // configured one with '*'-segments (*384*44135*2# for *384*44135#) selects
 // that flow with the segments as inputs typed in advance; the longest
 // configured code wins. Unknown codes go to the default flow, if any.
-func (m *MenuSet) route(serviceCode string) (*Flow, []string) {
+func (m *MenuSet) route(serviceCode string) (*menuFlow, []string) {
 	k := codeKey(serviceCode)
 	if name, ok := m.codes[k]; ok {
 		return m.flows[name], nil

@@ -56,7 +56,9 @@ type Options struct {
 	SubjectPrefix string
 	// Apology is the END screen when something inside the engine fails.
 	Apology string
-	// Now is the clock; nil means time.Now.
+	// Now is the clock for resume records (when a session was last seen);
+	// nil means time.Now. Deadlines always use the real clock, since they
+	// bound real waiting.
 	Now func() time.Time
 	// Observe, if set, is told of notable things (see Event). It must not
 	// block; events never carry inputs, variables or screen text.
@@ -111,8 +113,8 @@ func (o Options) withDefaults() Options {
 }
 
 // budget returns the screen budget on network.
-func (o Options) budget(network string) Budget {
-	b := Budget{GSM: o.Budget, UCS2: o.BudgetUCS2}
+func (o Options) budget(network string) screenBudget {
+	b := screenBudget{GSM: o.Budget, UCS2: o.BudgetUCS2}
 	if n, ok := o.BudgetByNetwork[network]; ok && n > 0 {
 		b.GSM = n
 	}
@@ -121,8 +123,8 @@ func (o Options) budget(network string) Budget {
 
 // strictestBudget is the smallest budget of any network, which static
 // screens must fit.
-func (o Options) strictestBudget() Budget {
-	b := Budget{GSM: o.Budget, UCS2: o.BudgetUCS2}
+func (o Options) strictestBudget() screenBudget {
+	b := screenBudget{GSM: o.Budget, UCS2: o.BudgetUCS2}
 	for _, n := range o.BudgetByNetwork {
 		if n > 0 && n < b.GSM {
 			b.GSM = n

@@ -40,10 +40,9 @@ func (h *hop) remote(s *step, phase, input string) (next string, err error) {
 	case reply.End != nil:
 		h.endText(reply.End.pick(lang, def), s.id)
 	case reply.Screen != nil:
-		h.st.Step, h.st.Page, h.st.Remote = s.id, 0, h.screenFrom(reply.Screen)
-		if phase == phaseEnter {
-			h.st.Attempts = 0
-		}
+		// A new screen, even mid-conversation, starts its own attempts; a
+		// service asks for a retry of the same one with "invalid".
+		h.st.Step, h.st.Page, h.st.Attempts, h.st.Remote = s.id, 0, 0, h.screenFrom(reply.Screen)
 		return "", h.show("")
 	case reply.Invalid != nil:
 		return "", h.invalid(s, staticText(reply.Invalid))

@@ -10,7 +10,7 @@ import (
 // carries the prompt, every page but the last ends with the more line, and
 // every page after the first with the back line.
 type layout struct {
-	b         Budget
+	b         screenBudget
 	header    string   // the prompt; first page only
 	options   []string // "1. Label"
 	more      string   // "98. More"
@@ -115,7 +115,7 @@ func (l layout) draw(page int, notice string) (text string, pages int, truncated
 // than "…", which is not in the GSM alphabet and would turn a GSM screen
 // into UCS-2 and halve its budget; "…" only where the text needs UCS-2
 // already. If nothing fits, s becomes "".
-func shorten(b Budget, s string, fill func(string) string) string {
+func shorten(b screenBudget, s string, fill func(string) string) string {
 	if b.fits(fill(s)) {
 		return s
 	}

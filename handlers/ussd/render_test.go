@@ -34,7 +34,7 @@ func TestMeasure(t *testing.T) {
 }
 
 func TestBudgetFits(t *testing.T) {
-	b := Budget{GSM: 160, UCS2: 70}
+	b := screenBudget{GSM: 160, UCS2: 70}
 	for _, tc := range []struct {
 		name string
 		in   string
@@ -51,13 +51,13 @@ func TestBudgetFits(t *testing.T) {
 			t.Errorf("%s: fits = %v", tc.name, got)
 		}
 	}
-	if small := (Budget{GSM: 60, UCS2: 70}); small.limit(true) != 60 {
+	if small := (screenBudget{GSM: 60, UCS2: 70}); small.limit(true) != 60 {
 		t.Errorf("a network budget below the UCS-2 one caps it: %d", small.limit(true))
 	}
 }
 
 func testLayout(budget int, header string, n int) layout {
-	l := layout{b: Budget{GSM: budget, UCS2: 70}, header: header, more: "98. More", back: "0. Back"}
+	l := layout{b: screenBudget{GSM: budget, UCS2: 70}, header: header, more: "98. More", back: "0. Back"}
 	for i := 1; i <= n; i++ {
 		l.options = append(l.options, strings.Repeat("o", 9)+string(rune('0'+i%10))) // 10 chars
 	}
@@ -125,7 +125,7 @@ func TestDraw(t *testing.T) {
 }
 
 func TestShorten(t *testing.T) {
-	b := Budget{GSM: 30, UCS2: 20}
+	b := screenBudget{GSM: 30, UCS2: 20}
 	same := func(s string) string { return s }
 	for _, tc := range []struct{ in, want string }{
 		{"short", "short"},

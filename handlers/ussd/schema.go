@@ -10,9 +10,42 @@ import (
 )
 
 // The types below are the menu language as written in YAML, decoded
-// strictly (an unknown key is an error). compile turns them into the flow
-// the engine runs; the reference for users is the package documentation
-// in doc.go.
+// strictly (an unknown key is an error); compile turns them into the Flow
+// the engine runs. demo.yaml is the annotated first example. In brief:
+//
+//	flow: savings                  required; a-z 0-9 _, the NATS subject token
+//	service_codes: ["*384*44135#"] "*384*44135*2#" then selects it with 2 typed
+//	default: true                  answers codes no flow lists (a lone flow does)
+//	lang: {default: en, available: [en, sw]}
+//	start: welcome                 required
+//	nav: {back: "0", home: "00", more: "98", show: [back]}   the defaults
+//	defaults:                      for every step that sets none
+//	  max_attempts: 3
+//	  on_exhausted: {end: TEXT} or {next: STEP}  (default: texts.exhausted)
+//	  on_error: {end: TEXT} or {next: STEP}      remote steps' fallback
+//	  timeout: 3s                                remote steps' deadline
+//	texts: {more: {en: More, sw: Zaidi}, ...}   built-in strings: invalid,
+//	                invalid_input, exhausted, more, back, home, resume,
+//	                continue, start_again
+//	steps:
+//	  ID:                          A-Z a-z 0-9 _ -, one kind per step, and
+//	    submit: EVENT              on entering: a Submission of the variables
+//	    menu:   {text, options: [{key?, label, next | end, set?, submit?}],
+//	             invalid?, max_attempts?, on_exhausted?, nav?: {back, home}}
+//	    input:  {text, save: VAR, validate?: [RULE], secret?, next,
+//	             invalid?, max_attempts?, on_exhausted?, nav?}
+//	    end:    TEXT
+//	    switch: [{when: COND or [COND…], next: STEP}, …, {default: STEP}]
+//	    set:    {VAR: TEMPLATE, lang: CODE}   with next: STEP beside it
+//	    remote: {subject?, timeout?, send?: [VAR], returns?: [VAR],
+//	             save?: VAR, item_next?, next?, on_error?, invalid?,
+//	             max_attempts?, on_exhausted?, nav?}
+//
+//	RULE: {regex: RE | numeric: true | between: [LO, HI] | len: N or [MIN, MAX]
+//	       | phone: true or "+254" | in: [A, B], error?: TEXT}
+//	COND: {var: NAME, eq | ne: S | in: [S…] | empty: true | not_empty: true
+//	       | gt | ge | lt | le: NUMBER}
+//	TEXT: "a string" or {en: …, sw: …}, a Go template (see tmplText)
 
 type fileYAML struct {
 	Flow         string              `yaml:"flow"`

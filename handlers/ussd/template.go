@@ -102,54 +102,59 @@ func fieldRefs(t *template.Template) [][]string {
 	if t == nil || t.Tree == nil {
 		return nil
 	}
-	var refs [][]string
-	var walk func(n parse.Node, dotIsRoot bool)
-	walkPipe := func(p *parse.PipeNode, dotIsRoot bool) {
-		if p == nil {
-			return
-		}
-		for _, c := range p.Cmds {
-			for _, a := range c.Args {
-				walk(a, dotIsRoot)
+	var w refWalker
+	w.walk(t.Tree.Root, true)
+	return w.refs
+}
+
+type refWalker struct{ refs [][]string }
+
+// walk visits n; dotIsRoot says whether "." is still the template data.
+func (w *refWalker) walk(n parse.Node, dotIsRoot bool) {
+	switch n := n.(type) {
+	case *parse.ListNode:
+		if n != nil {
+			for _, c := range n.Nodes {
+				w.walk(c, dotIsRoot)
 			}
 		}
-	}
-	walk = func(n parse.Node, dotIsRoot bool) {
-		switch n := n.(type) {
-		case *parse.ListNode:
-			if n != nil {
-				for _, c := range n.Nodes {
-					walk(c, dotIsRoot)
-				}
-			}
-		case *parse.ActionNode:
-			walkPipe(n.Pipe, dotIsRoot)
-		case *parse.IfNode:
-			walkPipe(n.Pipe, dotIsRoot)
-			walk(n.List, dotIsRoot)
-			walk(n.ElseList, dotIsRoot)
-		case *parse.RangeNode:
-			walkPipe(n.Pipe, dotIsRoot)
-			walk(n.List, false)
-			walk(n.ElseList, dotIsRoot)
-		case *parse.WithNode:
-			walkPipe(n.Pipe, dotIsRoot)
-			walk(n.List, false)
-			walk(n.ElseList, dotIsRoot)
-		case *parse.PipeNode:
-			walkPipe(n, dotIsRoot)
-		case *parse.FieldNode:
-			if dotIsRoot {
-				refs = append(refs, n.Ident)
-			}
-		case *parse.VariableNode:
-			if len(n.Ident) > 1 && n.Ident[0] == "$" {
-				refs = append(refs, n.Ident[1:])
-			}
+	case *parse.ActionNode:
+		w.pipe(n.Pipe, dotIsRoot)
+	case *parse.IfNode:
+		w.branch(&n.BranchNode, dotIsRoot, dotIsRoot)
+	case *parse.RangeNode:
+		w.branch(&n.BranchNode, dotIsRoot, false)
+	case *parse.WithNode:
+		w.branch(&n.BranchNode, dotIsRoot, false)
+	case *parse.PipeNode:
+		w.pipe(n, dotIsRoot)
+	case *parse.FieldNode:
+		if dotIsRoot {
+			w.refs = append(w.refs, n.Ident)
+		}
+	case *parse.VariableNode:
+		if len(n.Ident) > 1 && n.Ident[0] == "$" {
+			w.refs = append(w.refs, n.Ident[1:])
 		}
 	}
-	walk(t.Tree.Root, true)
-	return refs
+}
+
+// branch visits an if, range or with: inside the last two, dot changes.
+func (w *refWalker) branch(b *parse.BranchNode, dotIsRoot, inside bool) {
+	w.pipe(b.Pipe, dotIsRoot)
+	w.walk(b.List, inside)
+	w.walk(b.ElseList, dotIsRoot)
+}
+
+func (w *refWalker) pipe(p *parse.PipeNode, dotIsRoot bool) {
+	if p == nil {
+		return
+	}
+	for _, c := range p.Cmds {
+		for _, a := range c.Args {
+			w.walk(a, dotIsRoot)
+		}
+	}
 }
 
 // extremes returns the shortest and the longest text a template can
