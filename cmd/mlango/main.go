@@ -44,7 +44,7 @@ func main() {
 // providers is the explicit list of every provider the gateway serves:
 // Africa's Talking behind its guard, then the configured webhook providers.
 // One Sources is shared, so a guesser's failures count on every route.
-func providers(cfg config.Config, log zerolog.Logger) ([]handlers.Provider, error) {
+func providers(cfg config.Config, log zerolog.Logger, ussdRoutes []handlers.Route) ([]handlers.Provider, error) {
 	w := cfg.Webhooks
 	sources := handlers.NewSources(handlers.SourcesOptions{
 		TrustedProxies: config.Prefixes(w.TrustedProxies),
@@ -59,7 +59,9 @@ func providers(cfg config.Config, log zerolog.Logger) ([]handlers.Provider, erro
 	if err != nil {
 		return nil, err
 	}
-	return append([]handlers.Provider{handlers.Guarded(handlers.AfricasTalking(), at)}, hooks...), nil
+	africasTalking := handlers.AfricasTalking()
+	africasTalking.Routes = append(africasTalking.Routes, ussdRoutes...)
+	return append([]handlers.Provider{handlers.Guarded(africasTalking, at)}, hooks...), nil
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) (string, bool)) int {
@@ -83,8 +85,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		return 1
 	}
 	if *check {
-		fmt.Fprintf(stdout, "configuration OK: %v\n", cfg.Redacted())
-		return 0
+		return checkConfig(cfg, stdout, stderr)
 	}
 	lw := newLogWriter(stdout, 100*time.Millisecond)
 	defer lw.Close()
@@ -122,7 +123,14 @@ func serve(ctx context.Context, cfg config.Config, log zerolog.Logger) error {
 			log.Error().Err(err).Msg("closing NATS")
 		}
 	}()
-	provs, err := providers(cfg, log)
+	us, err := startUSSD(ctx, cfg, store, log)
+	if err != nil {
+		return err
+	}
+	defer waitAsync(us.async, cfg, log) // before NATS closes: hop events in flight
+	stopReload := onSIGHUP(func() { us.reload(cfg, log) })
+	defer stopReload()
+	provs, err := providers(cfg, log, us.routes)
 	if err != nil {
 		return err
 	}
@@ -151,6 +159,53 @@ func serve(ctx context.Context, cfg config.Config, log zerolog.Logger) error {
 	}
 	log.Info().Msg("mlango stopped accepting; draining NATS")
 	return nil
+}
+
+// checkConfig validates what start-up would load beyond the config itself
+// (the USSD menus), printing warnings and every problem at once.
+func checkConfig(cfg config.Config, stdout, stderr io.Writer) int {
+	set, err := loadMenus(cfg.USSD, ussdOptions(cfg.USSD, zerolog.Nop()))
+	if err != nil {
+		fmt.Fprintf(stderr, "mlango: invalid USSD menus:\n%v\n", err)
+		return 1
+	}
+	for _, w := range set.Warnings() {
+		fmt.Fprintf(stderr, "%v\n", w)
+	}
+	fmt.Fprintf(stdout, "configuration OK: %v\n", cfg.Redacted())
+	for _, f := range set.Flows() {
+		fmt.Fprintf(stdout, "USSD flow %s (version %s): service codes %v, default %v, %d steps\n",
+			f.Name, f.Version, f.ServiceCodes, f.Default, f.Steps)
+	}
+	return 0
+}
+
+// waitAsync lets events that requests started in the background (USSD hop
+// events) reach JetStream before the connection is drained.
+func waitAsync(a *handlers.Async, cfg config.Config, log zerolog.Logger) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Duration(cfg.HTTP.ShutdownTimeout))
+	defer cancel()
+	if err := a.Wait(ctx); err != nil {
+		log.Error().Err(err).Msg("background event publishes still running at shutdown")
+	}
+}
+
+// onSIGHUP runs f on every SIGHUP until the returned stop is called.
+func onSIGHUP(f func()) (stop func()) {
+	ch := make(chan os.Signal, 1)
+	signal.Notify(ch, syscall.SIGHUP)
+	done := make(chan struct{})
+	go func() {
+		for {
+			select {
+			case <-ch:
+				f()
+			case <-done:
+				return
+			}
+		}
+	}()
+	return func() { signal.Stop(ch); close(done) }
 }
 
 func publishOptions(cfg config.Config) publish.Options {
