@@ -23,6 +23,7 @@ var fixedNow = time.Date(2026, 3, 4, 10, 31, 0, 0, time.UTC)
 
 // rig is a gateway wired to a real JetStream on a free port.
 type rig struct {
+	ussd   *ussdRig
 	e      *echo.Echo
 	store  *publish.Store
 	stream jetstream.Stream
@@ -55,8 +56,9 @@ func rigOn(tb testing.TB, url string) *rig {
 		tb.Fatalf("open store: %v", err)
 	}
 	tb.Cleanup(func() { _ = store.Close(context.Background()) })
+	us := newUSSD(tb, store, nil)
 	e, err := New(Options{
-		Providers: testProviders(tb),
+		Providers: testProviders(tb, us.routes...),
 		Store:     store,
 		Ready:     store.Ready,
 		BodyLimit: 1 << 20,
@@ -66,7 +68,7 @@ func rigOn(tb testing.TB, url string) *rig {
 	if err != nil {
 		tb.Fatalf("gateway: %v", err)
 	}
-	return &rig{e: e, store: store, stream: streamOf(tb, url), url: url}
+	return &rig{e: e, store: store, stream: streamOf(tb, url), url: url, ussd: us}
 }
 
 func jsOf(tb testing.TB, url string) jetstream.JetStream {

@@ -47,9 +47,9 @@ var katembeMapping = normalize.WebhookMapping{
 }
 
 // testProviders is every provider the golden rig serves: Africa's Talking
-// unguarded, as its golden files expect, and the signed webhook providers
+// unguarded, as its golden files expect, with atRoutes (its USSD routes), and the signed webhook providers
 // with fixed secrets and the rig's clock.
-func testProviders(tb testing.TB) []handlers.Provider {
+func testProviders(tb testing.TB, atRoutes ...handlers.Route) []handlers.Provider {
 	tb.Helper()
 	tnt, err := handlers.TalkNTalk([]string{testTalkNTalkSecret}, handlers.Guard{})
 	if err != nil {
@@ -68,7 +68,9 @@ func testProviders(tb testing.TB) []handlers.Provider {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	return []handlers.Provider{handlers.AfricasTalking(), tnt, zexa, katembe}
+	at := handlers.AfricasTalking()
+	at.Routes = append(at.Routes, atRoutes...)
+	return []handlers.Provider{at, tnt, zexa, katembe}
 }
 
 // goldenSigners recompute, per golden folder, the signature header a

@@ -156,6 +156,11 @@ func (e *Engine) MaskInput(ctx context.Context, sessionID, input string) string 
 	raw, _, err := e.sessions.Get(ctx, storeKey(sessionID))
 	st, derr := decodeState(raw)
 	if err != nil || derr != nil || st == nil {
+		// With the session gone we cannot tell which inputs were secret:
+		// mask them all, unless no loaded menu can ask for a secret.
+		if !e.MenuSet().mayHoldSecrets() {
+			return input
+		}
 		return maskAll(input)
 	}
 	rest, kind := newestInput(st.LastText, input)

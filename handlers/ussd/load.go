@@ -18,6 +18,17 @@ type MenuSet struct {
 	warnings []Problem
 }
 
+// mayHoldSecrets reports whether any flow has a secret input or a remote
+// step (whose screens may be secret).
+func (m *MenuSet) mayHoldSecrets() bool {
+	for _, f := range m.flows {
+		if f.hasSecrets {
+			return true
+		}
+	}
+	return false
+}
+
 // Source is one menu file's name (for messages) and content.
 type Source struct {
 	Name string
