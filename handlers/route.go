@@ -92,18 +92,24 @@ func Notify(provider string, rt Route, d Deps) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		events, err := rt.Parse(in)
-		if err != nil {
-			return errorf(KindBadRequest, err.Error(), nil)
-		}
-		setInfo(c, func(i *requestInfo) { i.events = events })
-		dups, err := d.Store.Store(r.Context(), events)
-		if err != nil {
-			return errorf(KindUnavailable, "event not stored, retry later", err)
-		}
-		setInfo(c, func(i *requestInfo) { i.duplicates = dups })
-		return c.String(http.StatusOK, rt.OK)
+		return storeAndAnswer(c, rt, d, in)
 	}
+}
+
+// storeAndAnswer is every notification's tail: normalise, store with an
+// ack, and only then answer the provider.
+func storeAndAnswer(c echo.Context, rt Route, d Deps, in normalize.Input) error {
+	events, err := rt.Parse(in)
+	if err != nil {
+		return errorf(KindBadRequest, err.Error(), nil)
+	}
+	setInfo(c, func(i *requestInfo) { i.events = events })
+	dups, err := d.Store.Store(c.Request().Context(), events)
+	if err != nil {
+		return errorf(KindUnavailable, "event not stored, retry later", err)
+	}
+	setInfo(c, func(i *requestInfo) { i.duplicates = dups })
+	return c.String(http.StatusOK, rt.OK)
 }
 
 func quote(s string) string { return strconv.Quote(s) }

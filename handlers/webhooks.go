@@ -1,8 +1,6 @@
 package handlers
 
 import (
-	"net/http"
-
 	"github.com/labstack/echo/v4"
 )
 
@@ -58,16 +56,6 @@ func serveWebhook(provider string, rt Route, g Guard, v *Verifier, d Deps) echo.
 			return err
 		}
 		in.Meta = meta
-		events, err := rt.Parse(in)
-		if err != nil {
-			return errorf(KindBadRequest, err.Error(), nil)
-		}
-		setInfo(c, func(i *requestInfo) { i.events = events })
-		dups, err := d.Store.Store(r.Context(), events)
-		if err != nil {
-			return errorf(KindUnavailable, "event not stored, retry later", err)
-		}
-		setInfo(c, func(i *requestInfo) { i.duplicates = dups })
-		return c.String(http.StatusOK, rt.OK)
+		return storeAndAnswer(c, rt, d, in)
 	}
 }

@@ -16,14 +16,15 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/mlango/mlango/handlers/ussd"
+	"github.com/mlango/mlango/publish"
 	"github.com/mlango/mlango/publish/natstest"
+	"github.com/rs/zerolog"
 )
 
-// kvStore is ussd.SessionStore over a JetStream KV bucket, written here
-// from nats.go directly so the engine's tests do not depend on publish.
+// kvStore is the gateway's own SessionStore (publish.KV over a JetStream
+// KV bucket) with a switch that makes every call fail, for store outages.
 type kvStore struct {
-	kv jetstream.KeyValue
-	// fail, when set, makes every call fail (a store outage).
+	kv   *publish.KV
 	fail atomic.Bool
 }
 
@@ -33,64 +34,28 @@ func (s *kvStore) Get(ctx context.Context, key string) ([]byte, uint64, error) {
 	if s.fail.Load() {
 		return nil, 0, errOutage
 	}
-	e, err := s.kv.Get(ctx, key)
-	switch {
-	case errors.Is(err, jetstream.ErrKeyNotFound), errors.Is(err, jetstream.ErrKeyDeleted):
-		return nil, 0, nil
-	case err != nil:
-		return nil, 0, err
-	}
-	return e.Value(), e.Revision(), nil
+	return s.kv.Get(ctx, key)
 }
 
 func (s *kvStore) Create(ctx context.Context, key string, value []byte) (uint64, bool, error) {
 	if s.fail.Load() {
 		return 0, false, errOutage
 	}
-	rev, err := s.kv.Create(ctx, key, value)
-	if errors.Is(err, jetstream.ErrKeyExists) {
-		return 0, false, nil
-	}
-	return rev, err == nil, err
+	return s.kv.Create(ctx, key, value)
 }
 
 func (s *kvStore) Update(ctx context.Context, key string, value []byte, revision uint64) (uint64, bool, error) {
 	if s.fail.Load() {
 		return 0, false, errOutage
 	}
-	rev, err := s.kv.Update(ctx, key, value, revision)
-	var apiErr *jetstream.APIError
-	if errors.As(err, &apiErr) && apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequence {
-		return 0, false, nil
-	}
-	return rev, err == nil, err
+	return s.kv.Update(ctx, key, value, revision)
 }
 
 func (s *kvStore) Delete(ctx context.Context, key string) error {
 	if s.fail.Load() {
 		return errOutage
 	}
-	err := s.kv.Delete(ctx, key)
-	if errors.Is(err, jetstream.ErrKeyNotFound) {
-		return nil
-	}
-	return err
-}
-
-// natsRemote is ussd.Remote over core NATS request-reply.
-type natsRemote struct{ nc *nats.Conn }
-
-func (r natsRemote) Request(ctx context.Context, subject string, body []byte, headers map[string]string) ([]byte, error) {
-	msg := nats.NewMsg(subject)
-	msg.Data = body
-	for k, v := range headers {
-		msg.Header.Set(k, v)
-	}
-	reply, err := r.nc.RequestMsgWithContext(ctx, msg)
-	if err != nil {
-		return nil, err
-	}
-	return reply.Data, nil
+	return s.kv.Delete(ctx, key)
 }
 
 // testCtx ends well before the test binary's timeout, so a hang fails the
@@ -109,6 +74,7 @@ type natsEnv struct {
 	nc      *nats.Conn
 	js      jetstream.JetStream
 	buckets atomic.Int64
+	store   *publish.Store // the gateway's KV and request-reply over NATS
 }
 
 func startNATS(tb testing.TB) *natsEnv {
@@ -123,14 +89,19 @@ func startNATS(tb testing.TB) *natsEnv {
 	if err != nil {
 		tb.Fatalf("jetstream: %v", err)
 	}
-	return &natsEnv{srv: srv, nc: nc, js: js}
+	store, err := publish.Open(context.Background(), publish.Options{URLs: []string{srv.ClientURL()}}, zerolog.Nop())
+	if err != nil {
+		tb.Fatalf("open store: %v", err)
+	}
+	tb.Cleanup(func() { _ = store.Close(context.Background()) })
+	return &natsEnv{srv: srv, nc: nc, js: js, store: store}
 }
 
 // bucket creates a fresh KV bucket.
 func (n *natsEnv) bucket(tb testing.TB, ttl time.Duration) *kvStore {
 	tb.Helper()
 	name := fmt.Sprintf("ussd_test_%d", n.buckets.Add(1))
-	kv, err := n.js.CreateKeyValue(testCtx(tb), jetstream.KeyValueConfig{Bucket: name, TTL: ttl, History: 1, Storage: jetstream.FileStorage})
+	kv, err := n.store.KV(testCtx(tb), publish.KVOptions{Bucket: name, TTL: ttl})
 	if err != nil {
 		tb.Fatalf("create bucket %s: %v", name, err)
 	}
@@ -224,7 +195,7 @@ func (n *natsEnv) newRig(tb testing.TB, set *ussd.MenuSet, opts ussd.Options) *r
 	r.resume = n.bucket(tb, max(opts.ResumeWindow, time.Minute))
 	opts.Now = r.clock.Now
 	opts.Observe = r.events.add
-	r.engine = ussd.New(set, r.sessions, r.resume, natsRemote{n.nc}, opts)
+	r.engine = ussd.New(set, r.sessions, r.resume, n.store, opts)
 	return r
 }
 
