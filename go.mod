@@ -3,6 +3,7 @@ module github.com/mlango/mlango
 go 1.26.8
 
 require (
+	github.com/beevik/etree v1.8.1
 	github.com/labstack/echo/v4 v4.16.0
 	github.com/nats-io/nats-server/v2 v2.15.2
 	github.com/nats-io/nats.go v1.55.0

@@ -15,6 +15,10 @@ func AfricasTalking() Provider {
 			{Path: "/api/sms/delivery-reports", Parse: normalize.ATSMSDelivery, OK: "OK"},
 			{Path: "/api/sms/opt-out", Parse: normalize.ATSMSOptOut, OK: "OK"},
 			{Path: "/api/sms/subscription", Parse: normalize.ATSMSSubscription, OK: "OK"},
+			// Voice: the callback URL answers XML while the call is up; the
+			// events URL only takes notifications (handlers/voice.go).
+			{Path: "/api/voice/instruct", Custom: voiceInstruct},
+			{Path: "/api/voice/events", Parse: normalize.ATVoice, OK: "OK"},
 		},
 	}
 }

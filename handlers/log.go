@@ -81,7 +81,8 @@ func writeLine(log zerolog.Logger, c echo.Context, info *requestInfo, latency ti
 	switch {
 	case status < 400 && isProbe(c.Path()):
 		level = zerolog.DebugLevel // load balancers poll these every few seconds
-	case status >= 500:
+	case status >= 500, info.err != nil && info.err.Kind == KindUnavailable:
+		// A 2xx can still hide lost events: a live call's apology.
 		level = zerolog.ErrorLevel
 	case status >= 400:
 		level = zerolog.WarnLevel
