@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
 # compare.sh: Mlango's delivery-report throughput as a ratio to the reference
-# (cmd/refserver: parse form, publish to JetStream, wait for the ack, answer).
+# (cmd/refserver: parse form, publish to JetStream, wait for the ack, answer);
+# with MODE=ussd, its USSD hops per second as a ratio to the reference's bare
+# USSD handler (parse the form, answer the demo's screen: no state, no NATS),
+# and both hop p99s at SESSIONS concurrent sessions.
 #
 # Usage (from anywhere in the module):
 #
 #   cmd/loadgen/compare.sh [loadgen flags...]
 #   ROUNDS=5 cmd/loadgen/compare.sh -n 100000 -c 64
+#   MODE=ussd ROUNDS=5 cmd/loadgen/compare.sh -n 60000
 #
 # It builds ./cmd/mlango, ./cmd/refserver and ./cmd/loadgen into a temp dir,
 # then for ROUNDS rounds (default 3) runs the reference on 127.0.0.1:8090 and
@@ -15,8 +19,15 @@
 # median gateway/reference throughput ratio and both median p99s.
 #
 # Environment (defaults in brackets):
+#   MODE [dr]   dr: delivery reports to /api/sms/delivery-reports;
+#               ussd: whole demo sessions (loadgen -ussd) to /api/ussd/session
 #   ROUNDS [3]  REF_PORT [8090]  GW_PORT [8091]  READY_TIMEOUT [30] seconds
-#   TARGET [0.9]  minimum median gateway/reference throughput ratio
+#   TARGET [0.9]  MODE=dr: minimum median gateway/reference throughput ratio
+#   SESSIONS [32]  MODE=ussd: concurrent sessions (loadgen -sessions)
+#   P99_TARGET_MS [10]  MODE=ussd: the gateway's median hop p99 must be below it
+#   GOGC        inherited, like the rest of the environment, by both servers
+#               and loadgen (the gateway uses 200 when it is unset); the
+#               summary prints what each server process actually had
 #   NOISE_LIMIT [0.15], RETRIES [2]  a run during which other processes kept
 #               more than NOISE_LIMIT cores busy is repeated up to RETRIES times
 #   KEEP=1      keep the temp dir (server logs, loadgen stderr)
@@ -25,14 +36,17 @@
 #               the servers' CPU efficiency alone; by default both share all
 #               cores, as the gateway would in production.
 # Extra arguments go to loadgen (default: its own defaults, -n 200000 -d 60s
-# -c 64 -warmup 5000). Everything runs on loopback and everything this script
-# starts is stopped on exit.
+# -c 64 -warmup 5000; with MODE=ussd -n and -warmup count hops, and -c is
+# replaced by -sessions). Everything runs on loopback and everything this
+# script starts is stopped on exit.
 #
-# Exit status: 0 if the median ratio meets TARGET, 1 if it does not or a
-# loadgen run failed (>0.1% non-2xx), 2 on build failure or a server that does
-# not start (e.g. the gateway is not ready yet), 130 on interrupt.
+# Exit status: 0 if the median ratio meets TARGET (MODE=ussd: the gateway's
+# median p99 is below P99_TARGET_MS), 1 if it does not or a loadgen run failed
+# (>0.1% non-2xx, or wrong USSD screens), 2 on build failure or a server that
+# does not start (e.g. the gateway is not ready yet), 130 on interrupt.
 set -uo pipefail
 
+MODE=${MODE:-dr}
 ROUNDS=${ROUNDS:-3}
 REF_PORT=${REF_PORT:-8090}
 GW_PORT=${GW_PORT:-8091}
@@ -40,9 +54,17 @@ READY_TIMEOUT=${READY_TIMEOUT:-30}
 TARGET=${TARGET:-0.9}
 NOISE_LIMIT=${NOISE_LIMIT:-0.15}
 RETRIES=${RETRIES:-2}
+SESSIONS=${SESSIONS:-32}
+P99_TARGET_MS=${P99_TARGET_MS:-10}
 LOADGEN_ARGS=("$@")
 
 die() { echo "compare.sh: $*" >&2; exit 2; }
+
+case $MODE in
+dr) route=/api/sms/delivery-reports mode_args=() ;;
+ussd) route=/api/ussd/session mode_args=(-ussd -sessions "$SESSIONS") ;;
+*) die "MODE=$MODE: want dr or ussd" ;;
+esac
 
 cd "$(dirname "$0")/../.." || die "cannot cd to the module root"
 [[ -f go.mod ]] || die "no go.mod at $(pwd)"
@@ -148,7 +170,7 @@ run_loadgen() {
 		# In the background so that an interrupt is handled at once (bash runs
 		# traps during wait, not while a foreground child runs).
 		timeout 900 "${loadgen_cpu[@]}" "$bin/loadgen" -summary -url "$1" -run "$label" \
-			-server-pid "$server_pid" "${LOADGEN_ARGS[@]}" >"$tmp/loadgen-$label.out" 2>"$tmp/loadgen-$label.err" &
+			-server-pid "$server_pid" "${mode_args[@]}" "${LOADGEN_ARGS[@]}" >"$tmp/loadgen-$label.out" 2>"$tmp/loadgen-$label.err" &
 		loadgen_pid=$!
 		wait "$loadgen_pid"
 		rc=$?
@@ -172,8 +194,9 @@ run_ref() { # ROUND
 	port_free "$REF_PORT"
 	"${server_cpu[@]}" "$bin/refserver" -addr "127.0.0.1:$REF_PORT" -data "$dir" >"$log" 2>&1 &
 	server_pid=$!
-	wait_ready refserver "http://127.0.0.1:$REF_PORT/api/sms/delivery-reports" any "$log"
-	run_loadgen "http://127.0.0.1:$REF_PORT/api/sms/delivery-reports" "ref$1-$$"
+	wait_ready refserver "http://127.0.0.1:$REF_PORT$route" any "$log"
+	ref_gogc=$(gogc_of "$server_pid")
+	run_loadgen "http://127.0.0.1:$REF_PORT$route" "ref$1-$$"
 	ref_line[$1]=$last_line
 	stop_server
 	rm -rf "$dir"
@@ -189,11 +212,22 @@ run_gw() { # ROUND
 		MLANGO_NATS_LISTEN=none MLANGO_LOG_LEVEL=info exec "${server_cpu[@]}" "$bin/mlango") >"$log" 2>&1 &
 	server_pid=$!
 	wait_ready gateway "http://127.0.0.1:$GW_PORT/readyz" 200 "$log"
-	run_loadgen "http://127.0.0.1:$GW_PORT/api/sms/delivery-reports" "gw$1-$$"
+	gw_gogc=$(gogc_of "$server_pid")
+	run_loadgen "http://127.0.0.1:$GW_PORT$route" "gw$1-$$"
 	gw_line[$1]=$last_line
 	stop_server
 	rm -rf "$dir"
 }
+
+# gogc_of PID: the GOGC in the process's environment as it started, or
+# "unset" (Linux /proc; "?" elsewhere).
+gogc_of() {
+	[[ -r /proc/$1/environ ]] || { echo "?"; return; }
+	local v
+	v=$(tr '\0' '\n' <"/proc/$1/environ" | sed -n 's/^GOGC=//p')
+	echo "${v:-unset}"
+}
+ref_gogc="?" gw_gogc="?"
 
 get() { # KEY LINE: the value of KEY=... in a loadgen -summary line
 	local kv
@@ -218,8 +252,10 @@ for ((r = 1; r <= ROUNDS; r++)); do
 	fi
 done
 
+unit=rps
+[[ $MODE == ussd ]] && unit=hops/s
 echo
-printf '%-6s %10s %9s %10s %9s %7s %11s %11s %9s %6s\n' round ref_rps ref_p99 gw_rps gw_p99 ratio ref_us/req gw_us/req cpu_ratio other
+printf '%-6s %10s %9s %10s %9s %7s %11s %11s %9s %6s\n' round "ref_$unit" ref_p99 "gw_$unit" gw_p99 ratio ref_us/req gw_us/req cpu_ratio other
 ratios=() cpu_ratios=() ref_p99s=() gw_p99s=()
 for ((r = 1; r <= ROUNDS; r++)); do
 	rr=$(get rps "${ref_line[$r]}") gr=$(get rps "${gw_line[$r]}")
@@ -235,19 +271,34 @@ for ((r = 1; r <= ROUNDS; r++)); do
 	ratios+=("$ratio") cpu_ratios+=("$cpu_ratio") ref_p99s+=("$rp") gw_p99s+=("$gp")
 done
 med_ratio=$(printf '%s\n' "${ratios[@]}" | median)
+med_gw_p99=$(printf '%s\n' "${gw_p99s[@]}" | median)
+med_ref_p99=$(printf '%s\n' "${ref_p99s[@]}" | median)
 echo
-echo "median throughput ratio gateway/reference: $med_ratio (target >= $TARGET)"
-echo "median server CPU-per-request ratio reference/gateway: $(printf '%s\n' "${cpu_ratios[@]}" | median)"
-echo "median p99: reference $(printf '%s\n' "${ref_p99s[@]}" | median)ms, gateway $(printf '%s\n' "${gw_p99s[@]}" | median)ms"
-echo "(us/req: server CPU per request; cpu_ratio: ref/gw server CPU per request; other: cores busy with"
-echo " anything but loadgen and the server during the run, the visible noise; runs above $NOISE_LIMIT were retried)"
-echo "loadgen flags: ${LOADGEN_ARGS[*]:-(defaults)}${PIN:+ (PIN=1: server on CPU 0, loadgen on CPU 1)}"
+if [[ $MODE == ussd ]]; then
+	echo "median hops/s ratio gateway/reference: $med_ratio (reference: a bare handler, no state)"
+	echo "median server CPU-per-hop ratio reference/gateway: $(printf '%s\n' "${cpu_ratios[@]}" | median)"
+	echo "median hop p99 at $SESSIONS concurrent sessions: reference ${med_ref_p99}ms, gateway ${med_gw_p99}ms (target: gateway < ${P99_TARGET_MS}ms)"
+else
+	echo "median throughput ratio gateway/reference: $med_ratio (target >= $TARGET)"
+	echo "median server CPU-per-request ratio reference/gateway: $(printf '%s\n' "${cpu_ratios[@]}" | median)"
+	echo "median p99: reference ${med_ref_p99}ms, gateway ${med_gw_p99}ms"
+fi
+echo "(us/req: server CPU per request (per hop with MODE=ussd); cpu_ratio: ref/gw server CPU per request; other: cores busy"
+echo " with anything but loadgen and the server during the run, the visible noise; runs above $NOISE_LIMIT were retried)"
+echo "loadgen flags: ${mode_args[*]}${mode_args[*]:+ }${LOADGEN_ARGS[*]:-(defaults)}${PIN:+ (PIN=1: server on CPU 0, loadgen on CPU 1)}"
+echo "GOGC: ${GOGC-unset} in this environment; the reference ran with ${ref_gogc}, the gateway with ${gw_gogc}" \
+	"(unset: the gateway sets 200 itself, the reference keeps Go's 100)"
 
 if ((loadgen_failed)); then
-	echo "FAIL: a loadgen run had more than 0.1% non-2xx answers (see above)"
+	echo "FAIL: a loadgen run had more than 0.1% non-2xx answers or wrong screens (see above)"
 	exit 1
 fi
-if awk -v m="$med_ratio" -v t="$TARGET" 'BEGIN {exit !(m + 0 >= t + 0)}'; then
+if [[ $MODE == ussd ]]; then
+	met=$(awk -v m="$med_gw_p99" -v t="$P99_TARGET_MS" 'BEGIN {print (m + 0 < t + 0) ? 1 : 0}')
+else
+	met=$(awk -v m="$med_ratio" -v t="$TARGET" 'BEGIN {print (m + 0 >= t + 0) ? 1 : 0}')
+fi
+if ((met)); then
 	echo "PASS"
 else
 	echo "BELOW TARGET"

@@ -30,6 +30,22 @@ func appendReport(b []byte, run string, seq uint64) []byte {
 	b = strconv.AppendUint(b, seq, 10)
 	b = append(b, "&status="...)
 	b = append(b, status...)
+	b = appendSubscriber(b, seq)
+	switch status {
+	case "Failed":
+		b = append(b, "&failureReason="...)
+		b = append(b, failedReasons[(seq/5)%uint64(len(failedReasons))]...)
+	case "Rejected":
+		b = append(b, "&failureReason="...)
+		b = append(b, rejectedReasons[(seq/5)%uint64(len(rejectedReasons))]...)
+	}
+	b = append(b, "&retryCount=0"...)
+	return b
+}
+
+// appendSubscriber appends "&phoneNumber=...&networkCode=..." for number
+// seq: even seq Safaricom (+25472..., 63902), odd Airtel (+25473..., 63903).
+func appendSubscriber(b []byte, seq uint64) []byte {
 	b = append(b, "&phoneNumber=%2B2547"...) // %2B is '+'
 	network := "63902"
 	if seq%2 == 0 {
@@ -46,72 +62,114 @@ func appendReport(b []byte, run string, seq uint64) []byte {
 	b = append(b, s...)
 	b = append(b, "&networkCode="...)
 	b = append(b, network...)
-	switch status {
-	case "Failed":
-		b = append(b, "&failureReason="...)
-		b = append(b, failedReasons[(seq/5)%uint64(len(failedReasons))]...)
-	case "Rejected":
-		b = append(b, "&failureReason="...)
-		b = append(b, rejectedReasons[(seq/5)%uint64(len(rejectedReasons))]...)
-	}
-	b = append(b, "&retryCount=0"...)
 	return b
 }
 
 // tally is one worker's counts, merged after the run.
 type tally struct {
 	ok, non2xx, errs int
+	bad              int // -ussd: 2xx answers that were not the expected screen
+	sessionsOK       int // -ussd: sessions whose every hop was OK
 	codes            map[int]int
 	errKinds         map[string]int
+	badKinds         map[string]int
 }
 
 func (t *tally) add(o *tally) {
 	t.ok += o.ok
 	t.non2xx += o.non2xx
 	t.errs += o.errs
+	t.bad += o.bad
+	t.sessionsOK += o.sessionsOK
 	for k, v := range o.codes {
 		t.codes[k] += v
 	}
 	for k, v := range o.errKinds {
 		t.errKinds[k] += v
 	}
+	for k, v := range o.badKinds {
+		t.badKinds[k] += v
+	}
 }
 
-func newTally() *tally { return &tally{codes: map[int]int{}, errKinds: map[string]int{}} }
+func newTally() *tally {
+	return &tally{codes: map[int]int{}, errKinds: map[string]int{}, badKinds: map[string]int{}}
+}
 
 type loader struct {
 	cfg    config
 	client *http.Client
-	seq    atomic.Uint64 // report number, across warm-up and measured phase
+	seq    atomic.Uint64 // report or session number, across warm-up and measured phase
 }
 
-// do sends one report and records its outcome in t.
-func (l *loader) do(t *tally, buf []byte) {
-	body := appendReport(buf[:0], l.cfg.run, l.seq.Add(1)-1)
-	req, err := http.NewRequestWithContext(context.Background(), http.MethodPost, l.cfg.url, bytes.NewReader(body))
+// worker is one worker's reusable buffers.
+type worker struct {
+	body   []byte
+	answer bytes.Buffer
+}
+
+// maxAnswer is how much of an answer is kept for checking; the rest is
+// read and dropped so the connection is reused.
+const maxAnswer = 4096
+
+// post sends one form body and reads the answer into w.answer. It returns
+// true for a 2xx; otherwise it has counted the failure in t.
+func (l *loader) post(t *tally, w *worker) bool {
+	req, err := http.NewRequestWithContext(context.Background(), http.MethodPost, l.cfg.url, bytes.NewReader(w.body))
 	if err != nil {
 		t.errs++
 		t.errKinds[err.Error()]++
-		return
+		return false
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	resp, err := l.client.Do(req)
 	if err != nil {
 		t.errs++
 		t.errKinds[errKind(err)]++
-		return
+		return false
 	}
-	_, err = io.Copy(io.Discard, resp.Body)
+	w.answer.Reset()
+	_, err = w.answer.ReadFrom(io.LimitReader(resp.Body, maxAnswer))
+	if err == nil {
+		_, err = io.Copy(io.Discard, resp.Body)
+	}
 	resp.Body.Close()
 	switch {
 	case err != nil:
 		t.errs++
 		t.errKinds["reading body: "+errKind(err)]++
 	case resp.StatusCode >= 200 && resp.StatusCode < 300:
-		t.ok++
+		return true
 	default:
 		t.non2xx++
 		t.codes[resp.StatusCode]++
+	}
+	return false
+}
+
+// unitSize is the number of requests in one unit of work: one report, or
+// the hops of one USSD session.
+func unitSize(c config) int {
+	if c.ussd {
+		return len(demoHops)
+	}
+	return 1
+}
+
+// unit does one unit of work, storing each request's latency in lat (of
+// length unitSize) unless lat is nil.
+func (l *loader) unit(t *tally, w *worker, lat []time.Duration) {
+	if l.cfg.ussd {
+		l.session(t, w, lat)
+		return
+	}
+	start := time.Now()
+	w.body = appendReport(w.body[:0], l.cfg.run, l.seq.Add(1)-1)
+	if l.post(t, w) {
+		t.ok++
+	}
+	if lat != nil {
+		lat[0] = time.Since(start)
 	}
 }
 
@@ -127,10 +185,13 @@ func errKind(err error) string {
 	return s
 }
 
-// phase runs c workers until limit requests have been taken or the deadline
-// passes. If lat is non-nil, request i's latency is stored in lat[i].
-// It returns the merged tally and the number of requests sent.
+// phase runs c workers until limit requests have been taken (in whole
+// units: reports, or USSD sessions) or the deadline passes. If lat is
+// non-nil, request i's latency is stored in lat[i]. It returns the merged
+// tally and the number of requests sent.
 func (l *loader) phase(limit int, deadline time.Time, lat []time.Duration) (*tally, int) {
+	size := unitSize(l.cfg)
+	units := int64(limit / size)
 	var next atomic.Int64
 	total := newTally()
 	var mu sync.Mutex
@@ -138,17 +199,17 @@ func (l *loader) phase(limit int, deadline time.Time, lat []time.Duration) (*tal
 	for range l.cfg.c {
 		wg.Go(func() {
 			t := newTally()
-			buf := make([]byte, 0, 256)
+			w := &worker{body: make([]byte, 0, 256)}
 			for time.Now().Before(deadline) {
-				i := next.Add(1) - 1
-				if i >= int64(limit) {
+				u := next.Add(1) - 1
+				if u >= units {
 					break
 				}
-				start := time.Now()
-				l.do(t, buf)
+				var ul []time.Duration
 				if lat != nil {
-					lat[i] = time.Since(start)
+					ul = lat[u*int64(size) : (u+1)*int64(size)]
 				}
+				l.unit(t, w, ul)
 			}
 			mu.Lock()
 			total.add(t)
@@ -156,16 +217,19 @@ func (l *loader) phase(limit int, deadline time.Time, lat []time.Duration) (*tal
 		})
 	}
 	wg.Wait()
-	return total, int(min(next.Load(), int64(limit)))
+	return total, int(min(next.Load(), units)) * size
 }
 
 func runLoad(cfg config) *result {
 	l := &loader{cfg: cfg, client: newClient(cfg.c, cfg.timeout)}
-	res := &result{Run: cfg.run, URL: cfg.url, Concurrency: cfg.c, Warmup: cfg.warmup}
+	res := &result{Run: cfg.run, URL: cfg.url, Mode: "deliveries", Concurrency: cfg.c, Warmup: cfg.warmup}
+	if cfg.ussd {
+		res.Mode = "ussd"
+	}
 
 	if cfg.warmup > 0 {
 		wt, _ := l.phase(cfg.warmup, time.Now().Add(cfg.d), nil)
-		res.WarmupNotOK = wt.non2xx + wt.errs
+		res.WarmupNotOK = wt.non2xx + wt.errs + wt.bad
 	}
 
 	lat := make([]time.Duration, cfg.n)

@@ -1,6 +1,7 @@
 // Command loadgen POSTs unique Africa's Talking SMS delivery reports
 // (application/x-www-form-urlencoded) to a running Mlango gateway, or to
-// cmd/refserver, over loopback, and reports throughput and latency.
+// cmd/refserver, over loopback, and reports throughput and latency. With
+// -ussd it plays whole USSD sessions instead (see "USSD mode" below).
 //
 // It only ever talks to this machine: a URL whose host is not a loopback
 // address (127.0.0.0/8, ::1, localhost) is refused, every dial is checked to
@@ -11,8 +12,9 @@
 // Usage:
 //
 //	go run ./cmd/loadgen [-url http://127.0.0.1:8080/api/sms/delivery-reports]
-//	    [-c 64] [-n 200000] [-d 60s] [-warmup 5000] [-run LABEL]
-//	    [-json | -summary] [-server-pid PID] [-timeout 10s] [-cpuprofile FILE]
+//	    [-c 64 | -ussd [-sessions 32]] [-n 200000] [-d 60s] [-warmup 5000]
+//	    [-run LABEL] [-json | -summary] [-server-pid PID] [-timeout 10s]
+//	    [-cpuprofile FILE]
 //
 // For example, against the reference started with go run ./cmd/refserver:
 //
@@ -34,6 +36,19 @@
 // the measured phase starts after they have all completed. Every measured
 // request's latency goes into a preallocated slice; percentiles are exact.
 //
+// USSD mode (-ussd): each of -sessions workers (default 32, so 32 sessions
+// in flight; -c does not apply) plays one session after another of the
+// built-in demo menu's account branch against POST /api/ussd/session (the
+// default -url in this mode): three hops with Africa's Talking's form fields
+// sessionId (ATUid_<run>_<seq>, new for every session), serviceCode
+// *384*44135#, phoneNumber, networkCode and the cumulative text "", "1",
+// "1*1". A hop counts as OK only if it is a 2xx whose answer is a USSD
+// screen of the right kind: CON for the first two, exactly "END Your
+// account number is ACC1001" for the last. Every hop of a session is sent
+// even when an earlier one failed. Here -n and -warmup count hops, rounded
+// down to whole sessions; a request in the reports is a hop, and the
+// throughput is hops/s, with sessions/s beside it.
+//
 // Output: a human-readable report (default), a JSON object (-json), or one
 // "key=value ..." line (-summary, what cmd/loadgen/compare.sh parses). The
 // report includes the CPU the load generator itself used, and with
@@ -44,16 +59,19 @@
 // look at server CPU per request as well as at throughput.
 //
 // Exit status: 0 on success; 1 if more than 0.1% of measured requests were not
-// 2xx (non-2xx answers plus transport errors) or none completed; 2 on bad
-// flags.
+// 2xx (non-2xx answers plus transport errors, plus wrong screens with -ussd)
+// or none completed; 2 on bad flags.
 //
 // cmd/loadgen/compare.sh runs the gateway and the reference alternately and
-// prints the gateway/reference throughput ratio.
+// prints the gateway/reference throughput ratio; MODE=ussd does the same
+// for USSD hops.
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"net/url"
 	"os"
 	"runtime/pprof"
@@ -61,32 +79,37 @@ import (
 	"time"
 )
 
-func main() {
-	var cfg config
-	flag.StringVar(&cfg.url, "url", "http://127.0.0.1:8080/api/sms/delivery-reports", "target URL (loopback only)")
-	flag.IntVar(&cfg.c, "c", 64, "concurrency: number of workers (and keep-alive connections)")
-	flag.IntVar(&cfg.n, "n", 200000, "measured requests (the run ends at -n or -d, whichever comes first)")
-	flag.DurationVar(&cfg.d, "d", 60*time.Second, "maximum duration of the measured phase (warm-up is bounded by it too)")
-	flag.IntVar(&cfg.warmup, "warmup", 5000, "requests sent first and not counted")
-	flag.DurationVar(&cfg.timeout, "timeout", 10*time.Second, "per-request timeout")
-	flag.StringVar(&cfg.run, "run", "", "run label, part of every report id (default: derived from the clock)")
-	jsonOut := flag.Bool("json", false, "print the result as a JSON object")
-	summary := flag.Bool("summary", false, "print the result as one key=value line")
-	flag.IntVar(&cfg.serverPID, "server-pid", 0, "pid of the server process, to report its CPU use (Linux /proc)")
-	cpuProfile := flag.String("cpuprofile", "", "write loadgen's own CPU profile to this file")
-	flag.Parse()
+const (
+	defaultURL     = "http://127.0.0.1:8080/api/sms/delivery-reports"
+	defaultUSSDURL = "http://127.0.0.1:8080/api/ussd/session"
+)
 
-	if err := cfg.validate(); err != nil {
+// errFlags is returned for flags the flag package rejected (and explained).
+var errFlags = errors.New("bad flags")
+
+// output is how the result is printed.
+type output int
+
+const (
+	outText output = iota
+	outJSON
+	outSummary
+)
+
+func main() {
+	cfg, out, cpuProfile, err := parseArgs(os.Args[1:], os.Stderr)
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		os.Exit(0)
+	case errors.Is(err, errFlags): // the flag package has said why
+		os.Exit(2)
+	case err != nil:
 		fmt.Fprintln(os.Stderr, "loadgen:", err)
 		os.Exit(2)
 	}
-	if *jsonOut && *summary {
-		fmt.Fprintln(os.Stderr, "loadgen: -json and -summary are exclusive")
-		os.Exit(2)
-	}
 
-	if *cpuProfile != "" {
-		f, err := os.Create(*cpuProfile)
+	if cpuProfile != "" {
+		f, err := os.Create(cpuProfile)
 		if err == nil {
 			err = pprof.StartCPUProfile(f)
 		}
@@ -99,19 +122,72 @@ func main() {
 	res := runLoad(cfg)
 	pprof.StopCPUProfile()
 
-	switch {
-	case *jsonOut:
+	switch out {
+	case outJSON:
 		res.printJSON(os.Stdout)
-	case *summary:
+	case outSummary:
 		res.printSummary(os.Stdout)
 	default:
 		res.printText(os.Stdout)
 	}
 	if !res.ok() {
-		fmt.Fprintf(os.Stderr, "loadgen: FAIL: %d of %d requests not 2xx (limit 0.1%%)\n",
-			res.NotOK(), res.Requests)
+		what := "requests not 2xx"
+		if cfg.ussd {
+			what = "hops not 2xx or not the expected screen"
+		}
+		fmt.Fprintf(os.Stderr, "loadgen: FAIL: %d of %d %s (limit 0.1%%)\n", res.NotOK(), res.Requests, what)
 		os.Exit(1)
 	}
+}
+
+// parseArgs reads the command line into a validated config.
+func parseArgs(args []string, stderr io.Writer) (cfg config, out output, cpuProfile string, err error) {
+	fs := flag.NewFlagSet("loadgen", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&cfg.url, "url", defaultURL, "target URL (loopback only); with -ussd the default is "+defaultUSSDURL)
+	fs.IntVar(&cfg.c, "c", 64, "concurrency: number of workers (and keep-alive connections)")
+	fs.BoolVar(&cfg.ussd, "ussd", false, "play USSD sessions of the demo menu (three hops each) instead of delivery reports")
+	fs.IntVar(&cfg.sessions, "sessions", 32, "with -ussd: concurrent sessions (workers and keep-alive connections)")
+	fs.IntVar(&cfg.n, "n", 200000, "measured requests, hops with -ussd (the run ends at -n or -d, whichever comes first)")
+	fs.DurationVar(&cfg.d, "d", 60*time.Second, "maximum duration of the measured phase (warm-up is bounded by it too)")
+	fs.IntVar(&cfg.warmup, "warmup", 5000, "requests (hops with -ussd) sent first and not counted")
+	fs.DurationVar(&cfg.timeout, "timeout", 10*time.Second, "per-request timeout")
+	fs.StringVar(&cfg.run, "run", "", "run label, part of every report and session id (default: derived from the clock)")
+	jsonOut := fs.Bool("json", false, "print the result as a JSON object")
+	summary := fs.Bool("summary", false, "print the result as one key=value line")
+	fs.IntVar(&cfg.serverPID, "server-pid", 0, "pid of the server process, to report its CPU use (Linux /proc)")
+	fs.StringVar(&cpuProfile, "cpuprofile", "", "write loadgen's own CPU profile to this file")
+	if err = fs.Parse(args); err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			err = errFlags
+		}
+		return cfg, out, "", err
+	}
+	if fs.NArg() > 0 {
+		return cfg, out, "", fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	switch {
+	case cfg.ussd && set["c"]:
+		return cfg, out, "", errors.New("-c does not apply with -ussd; -sessions sets the concurrency")
+	case !cfg.ussd && set["sessions"]:
+		return cfg, out, "", errors.New("-sessions needs -ussd")
+	case cfg.ussd:
+		cfg.c = cfg.sessions
+		if !set["url"] {
+			cfg.url = defaultUSSDURL
+		}
+	}
+	if *jsonOut && *summary {
+		return cfg, out, "", errors.New("-json and -summary are exclusive")
+	}
+	if *jsonOut {
+		out = outJSON
+	} else if *summary {
+		out = outSummary
+	}
+	return cfg, out, cpuProfile, cfg.validate()
 }
 
 type config struct {
@@ -122,6 +198,8 @@ type config struct {
 	timeout   time.Duration
 	run       string
 	serverPID int
+	ussd      bool // play USSD sessions; c is then the number of sessions in flight
+	sessions  int
 }
 
 func (c *config) validate() error {
@@ -129,10 +207,16 @@ func (c *config) validate() error {
 		return err
 	}
 	if c.c < 1 || c.c > 10000 {
+		if c.ussd {
+			return fmt.Errorf("-sessions %d: want 1..10000", c.c)
+		}
 		return fmt.Errorf("-c %d: want 1..10000", c.c)
 	}
 	if c.n < 1 || c.n > 50_000_000 {
 		return fmt.Errorf("-n %d: want 1..50000000", c.n)
+	}
+	if c.ussd && c.n < len(demoHops) {
+		return fmt.Errorf("-n %d: with -ussd, want at least one session (%d hops)", c.n, len(demoHops))
 	}
 	if c.d <= 0 || c.d > time.Hour {
 		return fmt.Errorf("-d %s: want >0 and at most 1h", c.d)

@@ -15,15 +15,17 @@ import (
 	"time"
 )
 
-// result is what a run reports. Latencies are in milliseconds.
+// result is what a run reports. Latencies are in milliseconds. With -ussd
+// a request is one hop.
 type result struct {
 	Run         string         `json:"run"`
 	URL         string         `json:"url"`
+	Mode        string         `json:"mode"` // "deliveries" or "ussd"
 	Concurrency int            `json:"concurrency"`
 	Warmup      int            `json:"warmup"`
 	WarmupNotOK int            `json:"warmup_not_2xx"`
 	Requests    int            `json:"requests"`
-	OK          int            `json:"ok_2xx"`
+	OK          int            `json:"ok_2xx"` // with -ussd: hops that got the expected screen
 	Non2xx      int            `json:"non_2xx"`
 	StatusCodes map[string]int `json:"non_2xx_by_status,omitempty"`
 	Errors      int            `json:"errors"`
@@ -38,6 +40,15 @@ type result struct {
 	P999Ms      float64        `json:"p99_9_ms"`
 	MaxMs       float64        `json:"max_ms"`
 
+	// -ussd: 2xx answers that were not the expected screen, and why.
+	BadAnswers     int            `json:"bad_answers"`
+	BadAnswerKinds map[string]int `json:"bad_answers_by_kind,omitempty"`
+	// -ussd: measured sessions (requests / 3), those whose every hop was
+	// OK, and sessions per second.
+	Sessions       int     `json:"sessions,omitempty"`
+	SessionsOK     int     `json:"sessions_ok,omitempty"`
+	SessionsPerSec float64 `json:"sessions_per_s,omitempty"`
+
 	// CPU during the measured phase, in cores (1.0 = one core fully busy).
 	HostCores      int     `json:"host_cores"`
 	HostBusyCores  float64 `json:"host_busy_cores"`       // whole machine, from /proc/stat
@@ -51,8 +62,9 @@ type result struct {
 	ClientCPUUsReq float64 `json:"client_cpu_us_per_req"`
 }
 
-// NotOK is the number of measured requests that did not get a 2xx answer.
-func (r *result) NotOK() int { return r.Non2xx + r.Errors }
+// NotOK is the number of measured requests that did not get a 2xx answer,
+// or (-ussd) got one that was not the expected screen.
+func (r *result) NotOK() int { return r.Non2xx + r.Errors + r.BadAnswers }
 
 // ok reports whether at most 0.1% of the measured requests were not 2xx.
 func (r *result) ok() bool {
@@ -72,13 +84,23 @@ func (r *result) fill(t *tally, done int, elapsed time.Duration, lat []time.Dura
 	if len(t.errKinds) > 0 {
 		r.ErrorKinds = t.errKinds
 	}
+	r.BadAnswers = t.bad
+	if len(t.badKinds) > 0 {
+		r.BadAnswerKinds = t.badKinds
+	}
 	r.StoppedBy = "n"
-	if done < cfg.n {
+	if limit := cfg.n; done < limit-limit%unitSize(cfg) { // -ussd: whole sessions
 		r.StoppedBy = "d"
 	}
 	r.ElapsedSec = math.Round(elapsed.Seconds()*1000) / 1000
 	if elapsed > 0 {
 		r.RPS = math.Round(float64(done) / elapsed.Seconds())
+	}
+	if cfg.ussd {
+		r.Sessions, r.SessionsOK = done/len(demoHops), t.sessionsOK
+		if elapsed > 0 {
+			r.SessionsPerSec = math.Round(float64(r.Sessions)/elapsed.Seconds()*10) / 10
+		}
 	}
 	if len(lat) == 0 {
 		return
@@ -198,30 +220,53 @@ func (r *result) printSummary(w io.Writer) {
 	}
 	fmt.Fprintf(w, "run=%s c=%d requests=%d ok=%d non2xx=%d non2xx_codes=%s errors=%d stopped_by=%s elapsed_s=%.3f rps=%.0f "+
 		"p50_ms=%.3f p90_ms=%.3f p99_ms=%.3f p999_ms=%.3f max_ms=%.3f "+
-		"host_busy_cores=%.2f client_cores=%.2f server_cores=%.2f server_us_per_req=%.2f client_us_per_req=%.2f other_cores=%.2f\n",
+		"host_busy_cores=%.2f client_cores=%.2f server_cores=%.2f server_us_per_req=%.2f client_us_per_req=%.2f other_cores=%.2f",
 		r.Run, r.Concurrency, r.Requests, r.OK, r.Non2xx, codes, r.Errors, r.StoppedBy, r.ElapsedSec, r.RPS,
 		r.P50Ms, r.P90Ms, r.P99Ms, r.P999Ms, r.MaxMs,
 		r.HostBusyCores, r.ClientCores, r.ServerCores, r.ServerCPUUsReq, r.ClientCPUUsReq, r.OtherCores)
+	if r.Mode == "ussd" {
+		// Appended, so the keys above mean what they always meant (a
+		// request is a hop: rps is hops/s).
+		fmt.Fprintf(w, " mode=ussd sessions=%d sessions_ok=%d sessions_per_s=%.1f bad_answers=%d",
+			r.Sessions, r.SessionsOK, r.SessionsPerSec, r.BadAnswers)
+	}
+	fmt.Fprintln(w)
 }
 
 func (r *result) printText(w io.Writer) {
-	fmt.Fprintf(w, "target       %s (run %s, c=%d, warm-up %d, %d of them not 2xx)\n",
-		r.URL, r.Run, r.Concurrency, r.Warmup, r.WarmupNotOK)
-	fmt.Fprintf(w, "requests     %d in %.3fs (stopped by -%s): %d 2xx, %d non-2xx, %d errors\n",
-		r.Requests, r.ElapsedSec, r.StoppedBy, r.OK, r.Non2xx, r.Errors)
+	unit, ok := "req", "2xx"
+	if r.Mode == "ussd" {
+		unit, ok = "hop", "OK"
+	}
+	fmt.Fprintf(w, "target       %s (run %s, c=%d, warm-up %d, %d of them not %s)\n",
+		r.URL, r.Run, r.Concurrency, r.Warmup, r.WarmupNotOK, ok)
+	fmt.Fprintf(w, "%-12s %d in %.3fs (stopped by -%s): %d %s, %d non-2xx, %d errors",
+		unit+"s", r.Requests, r.ElapsedSec, r.StoppedBy, r.OK, ok, r.Non2xx, r.Errors)
+	if r.Mode == "ussd" {
+		fmt.Fprintf(w, ", %d wrong screens", r.BadAnswers)
+	}
+	fmt.Fprintln(w)
 	for _, k := range sortedKeys(r.StatusCodes) {
 		fmt.Fprintf(w, "  status %s: %d\n", k, r.StatusCodes[k])
 	}
 	for _, k := range sortedKeys(r.ErrorKinds) {
 		fmt.Fprintf(w, "  error %q: %d\n", k, r.ErrorKinds[k])
 	}
-	fmt.Fprintf(w, "throughput   %.0f req/s\n", r.RPS)
-	fmt.Fprintf(w, "latency ms   mean %.3f  p50 %.3f  p90 %.3f  p99 %.3f  p99.9 %.3f  max %.3f\n",
-		r.MeanMs, r.P50Ms, r.P90Ms, r.P99Ms, r.P999Ms, r.MaxMs)
-	fmt.Fprintf(w, "cpu cores    host busy %.2f of %d, loadgen %.2f (%.1f us/req)",
-		r.HostBusyCores, r.HostCores, r.ClientCores, r.ClientCPUUsReq)
+	for _, k := range sortedKeys(r.BadAnswerKinds) {
+		fmt.Fprintf(w, "  %s: %d\n", k, r.BadAnswerKinds[k])
+	}
+	if r.Mode == "ussd" {
+		fmt.Fprintf(w, "sessions     %d, %d with every hop OK\n", r.Sessions, r.SessionsOK)
+		fmt.Fprintf(w, "throughput   %.0f hops/s, %.1f sessions/s\n", r.RPS, r.SessionsPerSec)
+	} else {
+		fmt.Fprintf(w, "throughput   %.0f req/s\n", r.RPS)
+	}
+	fmt.Fprintf(w, "latency ms   mean %.3f  p50 %.3f  p90 %.3f  p99 %.3f  p99.9 %.3f  max %.3f (per %s)\n",
+		r.MeanMs, r.P50Ms, r.P90Ms, r.P99Ms, r.P999Ms, r.MaxMs, unit)
+	fmt.Fprintf(w, "cpu cores    host busy %.2f of %d, loadgen %.2f (%.1f us/%s)",
+		r.HostBusyCores, r.HostCores, r.ClientCores, r.ClientCPUUsReq, unit)
 	if r.ServerCores >= 0 {
-		fmt.Fprintf(w, ", server %.2f (%.1f us/req)", r.ServerCores, r.ServerCPUUsReq)
+		fmt.Fprintf(w, ", server %.2f (%.1f us/%s)", r.ServerCores, r.ServerCPUUsReq, unit)
 	}
 	if r.OtherCores >= 0 {
 		fmt.Fprintf(w, ", other %.2f", r.OtherCores)

@@ -1,6 +1,6 @@
 // Command refserver is the performance reference for Mlango's delivery-report
-// route: the floor cost of the durable path, measured in the same session as
-// the gateway so that the gateway's throughput can be reported as a ratio.
+// and USSD routes: the floor cost of each path, measured in the same session
+// as the gateway so that the gateway's throughput can be reported as a ratio.
 //
 // It is deliberately minimal. POST /api/sms/delivery-reports does only:
 // parse the form, publish it (the url.Values as JSON) to
@@ -9,6 +9,13 @@
 // CloudEvent, no per-request logging, no middleware. The embedded nats-server
 // and the TELECOM stream (telecom.>, file storage, 1 replica, 13h duplicate
 // window) use the same settings as the gateway, so the comparison is fair.
+//
+// POST /api/ussd/session is the floor of a USSD hop over HTTP: it parses the
+// form and answers the built-in demo menu's screen for the cumulative text
+// (CON for "" and "1", END for "1*1", "2" and anything else), byte for byte
+// what the gateway answers. No session state, no NATS, no event: it is what
+// any USSD hop costs before the gateway reads and writes the session in
+// JetStream KV and publishes its event.
 //
 // Usage:
 //
@@ -92,6 +99,7 @@ func run(addr, dataDir string) error {
 	}
 
 	mux := http.NewServeMux()
+	mux.HandleFunc("POST /api/ussd/session", ussdHop)
 	mux.HandleFunc("POST /api/sms/delivery-reports", func(w http.ResponseWriter, r *http.Request) {
 		if err := r.ParseForm(); err != nil {
 			http.Error(w, "bad form", http.StatusBadRequest)
