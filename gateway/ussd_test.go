@@ -138,15 +138,21 @@ func TestUSSDEvents(t *testing.T) {
 	if len(inputs) != 3 {
 		t.Fatalf("%d ussd.input events for 3 distinct hops", len(inputs))
 	}
+	// Hop events are published in the background: key them by text, not
+	// by their order in the stream.
+	byText := map[any]map[string]any{}
+	for _, d := range inputs {
+		byText[d["text"]] = d
+	}
 	want := []struct{ text, input, screen string }{{"", "", "main"}, {"1", "1", "account"}, {"1*1", "1", "account_number"}}
-	for i, w := range want {
-		d := inputs[i]
-		if d["text"] != w.text || d["input"] != w.input || d["screen"] != w.screen || d["sessionId"] != "ATUid_ev" {
-			t.Errorf("hop %d event data = %v, want text %q input %q screen %q", i, d, w.text, w.input, w.screen)
+	for _, w := range want {
+		d := byText[w.text]
+		if d == nil || d["input"] != w.input || d["screen"] != w.screen || d["sessionId"] != "ATUid_ev" {
+			t.Errorf("hop %q event data = %v, want input %q screen %q", w.text, d, w.input, w.screen)
 		}
 	}
-	if inputs[2]["answer"] != "END Your account number is ACC1001" {
-		t.Errorf("last answer = %v", inputs[2]["answer"])
+	if a := byText["1*1"]["answer"]; a != "END Your account number is ACC1001" {
+		t.Errorf("last answer = %v", a)
 	}
 
 	rec := r.post(t, "/api/ussd/status", form, "sessionId=ATUid_ev&status=Success&input=1*1&hopsCount=3&durationInMillis=5000")
