@@ -44,6 +44,8 @@ type Config struct {
 	// (webhooks.go); USSD configures menus and sessions (ussd.go).
 	Webhooks WebhooksConfig `yaml:"webhooks"`
 	USSD     USSDConfig     `yaml:"ussd"`
+	// Airtime configures the airtime validation callback (airtime.go).
+	Airtime AirtimeConfig `yaml:"airtime"`
 }
 
 // HTTPConfig configures the callback listener.
@@ -121,6 +123,7 @@ func Default() Config {
 		Log:      LogConfig{Level: "info", Format: "json"},
 		Webhooks: defaultWebhooks(),
 		USSD:     defaultUSSD(),
+		Airtime:  defaultAirtime(),
 	}
 }
 
@@ -176,6 +179,7 @@ func (c Config) Redacted() map[string]any {
 		"log":      map[string]any{"level": c.Log.Level, "format": c.Log.Format},
 		"webhooks": c.Webhooks.redacted(),
 		"ussd":     c.USSD.redacted(),
+		"airtime":  c.Airtime.redacted(),
 	}
 }
 

@@ -150,6 +150,7 @@ func TestFileOverridesDefaults(t *testing.T) {
 		Log:      LogConfig{Level: "debug", Format: "console"},
 		Webhooks: defaultWebhooks(),
 		USSD:     defaultUSSD(),
+		Airtime:  defaultAirtime(),
 	}
 	if got := mustLoad(t, writeConfig(t, fullFile), nil); !reflect.DeepEqual(got, want) {
 		t.Errorf("got  %+v\nwant %+v", got, want)

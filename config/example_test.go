@@ -53,6 +53,17 @@ ussd:
     subject_prefix: mlango.ussd  # requests go to <prefix>.<flow>.<step>; not under subject_prefix
   apology: Sorry, something went wrong. Please try again later.
   buckets: {sessions: ussd_sessions, resume: ussd_resume}  # JetStream KV buckets
+airtime:                     # airtime validation; see airtime.md
+  validation:
+    timeout: 2s              # the whole answer, decider and store included; 100ms..5s
+    # currencies: [KES]      # ISO 4217 allowed; none = any
+    # max_amount: {KES: 10000}  # largest amount per currency; none = no limit
+    # allow_phones: []       # E.164; when not empty, only these numbers
+    # deny_phones: []        # never these numbers
+    decider:
+      subject: ""            # NATS request-reply subject; empty = rules alone; not under subject_prefix
+      timeout: 1s            # at most 3/4 of validation.timeout
+      allow_on_failure: false  # true: a silent or absent decider leaves the rules' verdict
 `
 
 func TestExampleFileIsDefault(t *testing.T) {

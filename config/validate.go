@@ -39,6 +39,7 @@ func (c Config) problems() []error {
 	c.validateStream(&p)
 	c.validateWebhooks(&p)
 	c.validateUSSD(&p)
+	c.validateAirtime(&p)
 	if c.DataDir == "" {
 		p.addf("data_dir (MLANGO_DATA_DIR): is empty; want a directory path such as ./data")
 	}

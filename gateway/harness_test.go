@@ -58,7 +58,7 @@ func rigOn(tb testing.TB, url string) *rig {
 	tb.Cleanup(func() { _ = store.Close(context.Background()) })
 	us := newUSSD(tb, store, nil)
 	e, err := New(Options{
-		Providers: testProviders(tb, us.routes...),
+		Providers: testProviders(tb, append(us.routes, goldenAirtimeRoutes(tb)...)...),
 		Store:     store,
 		Ready:     store.Ready,
 		BodyLimit: 1 << 20,

@@ -19,6 +19,9 @@ func AfricasTalking() Provider {
 			// events URL only takes notifications (handlers/voice.go).
 			{Path: "/api/voice/instruct", Custom: voiceInstruct},
 			{Path: "/api/voice/events", Parse: normalize.ATVoice, OK: "OK"},
+			// Airtime status arrives as a form (old docs) or JSON (current).
+			{Path: "/api/airtime/status", Parse: normalize.ATAirtimeStatus, OK: "OK"},
+			{Path: "/api/sim-swap/status", Parse: normalize.ATSIMSwapStatus, OK: "OK"},
 		},
 	}
 }

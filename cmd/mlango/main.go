@@ -44,7 +44,8 @@ func main() {
 // providers is the explicit list of every provider the gateway serves:
 // Africa's Talking behind its guard, then the configured webhook providers.
 // One Sources is shared, so a guesser's failures count on every route.
-func providers(cfg config.Config, log zerolog.Logger, ussdRoutes []handlers.Route) ([]handlers.Provider, error) {
+// The airtime validation's decider is asked through decider.
+func providers(cfg config.Config, log zerolog.Logger, decider handlers.Requester, ussdRoutes []handlers.Route) ([]handlers.Provider, error) {
 	w := cfg.Webhooks
 	sources := handlers.NewSources(handlers.SourcesOptions{
 		TrustedProxies: config.Prefixes(w.TrustedProxies),
@@ -61,6 +62,11 @@ func providers(cfg config.Config, log zerolog.Logger, ussdRoutes []handlers.Rout
 	}
 	africasTalking := handlers.AfricasTalking()
 	africasTalking.Routes = append(africasTalking.Routes, ussdRoutes...)
+	airtime, err := airtimeRoutes(cfg.Airtime, decider, log)
+	if err != nil {
+		return nil, err
+	}
+	africasTalking.Routes = append(africasTalking.Routes, airtime...)
 	return append([]handlers.Provider{handlers.Guarded(africasTalking, at)}, hooks...), nil
 }
 
@@ -130,7 +136,7 @@ func serve(ctx context.Context, cfg config.Config, log zerolog.Logger) error {
 	defer waitAsync(us.async, cfg, log) // before NATS closes: hop events in flight
 	stopReload := onSIGHUP(func() { us.reload(cfg, log) })
 	defer stopReload()
-	provs, err := providers(cfg, log, us.routes)
+	provs, err := providers(cfg, log, store, us.routes)
 	if err != nil {
 		return err
 	}
