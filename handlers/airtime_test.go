@@ -124,3 +124,21 @@ func TestAirtimeDecide(t *testing.T) {
 		t.Errorf("a missing field: %+v, decider asked %d times", got, missing.asked)
 	}
 }
+
+// FuzzParseDeciderReply: whatever a decider answers, the verdict is one of
+// the two decisions or an error, and a failure always has a reason.
+func FuzzParseDeciderReply(f *testing.F) {
+	for _, s := range []string{`{"decision":"validated"}`, `{"decision":"FAILED","reason":""}`, `null`, `{"decision":1}`, ``} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		v, err := ParseDeciderReply(b)
+		switch {
+		case err != nil:
+		case v.Decision == normalize.ValidationFailed && v.Reason == "":
+			t.Errorf("%q: a failure without a reason", b)
+		case v.Decision != normalize.Validated && v.Decision != normalize.ValidationFailed:
+			t.Errorf("%q: decision %q", b, v.Decision)
+		}
+	})
+}

@@ -32,6 +32,8 @@ var atParsers = map[string]func(Input) ([]Event, error){
 	TypeSMSOptOut:       ATSMSOptOut,
 	TypeSMSSubscription: ATSMSSubscription,
 	TypeUSSDSession:     ATUSSDSession,
+	TypeAirtimeStatus:   ATAirtimeStatus,
+	TypeSIMSwapStatus:   ATSIMSwapStatus,
 }
 
 // The golden files under testdata/africastalking hold each documented
@@ -104,6 +106,8 @@ func TestATMissingFields(t *testing.T) {
 		TypeSMSOptOut:       {"senderId=X", "phoneNumber"},
 		TypeSMSSubscription: {"phoneNumber=%2B254711000111&shortCode=1&keyword=K", "updateType"},
 		TypeUSSDSession:     {"status=Success", "sessionId"},
+		TypeAirtimeStatus:   {"requestId=ATQid_1&value=KES+1", "status"},
+		TypeSIMSwapStatus:   {"status=Swapped", "requestId"},
 	}
 	for typ, tc := range cases {
 		_, err := atParsers[typ](formIn(t, tc.body))
@@ -122,6 +126,7 @@ func FuzzATParsers(f *testing.F) {
 	f.Add("senderId=MyBrand&phoneNumber=%2B254711000111")
 	f.Add("phoneNumber=%2B254711000111&shortCode=12345&keyword=NEWS&updateType=addition")
 	f.Add("date=2025-09-29+12%3A00%3A00&sessionId=ATUid_1&serviceCode=%2A123%23&networkCode=63902&phoneNumber=%2B254711000111&status=Success&cost=KES+0.10&durationInMillis=12345&hopsCount=3&hopsMetadata=main%7Cacct&input=1%2A1&lastAppResponse=END+x")
+	f.Add("requestId=ATQid_1&status=Success&value=KES+100.0000&discount=KES+0.6000&lastSimSwapDate=01-01-1900")
 	f.Add("id=%00&status=%FF&date=None&from=++&to=&networkCode=6&retryCount=-1")
 	f.Fuzz(func(t *testing.T, body string) {
 		vals, err := url.ParseQuery(body)
