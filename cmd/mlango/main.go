@@ -3,6 +3,7 @@
 //	mlango [-config PATH]            serve (the default)
 //	mlango -check-config             validate the config and exit
 //	mlango tail [-from-start] [SUBJECT]  print events as JSON lines
+//	mlango voice-sim [-digits 1,2]   play a call against a running gateway as Africa's Talking does
 //
 // This file is the only place concrete types are wired together: config
 // into publish and gateway, and the provider list into the router.
@@ -73,6 +74,9 @@ func providers(cfg config.Config, log zerolog.Logger, decider handlers.Requester
 func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) (string, bool)) int {
 	if len(args) > 0 && args[0] == "tail" {
 		return tailCmd(ctx, args[1:], stdout, stderr, getenv)
+	}
+	if len(args) > 0 && args[0] == "voice-sim" {
+		return voiceSimCmd(ctx, args[1:], os.Stdin, stdout, stderr)
 	}
 	if len(args) > 0 && args[0] == "serve" {
 		args = args[1:]
