@@ -46,6 +46,8 @@ type Config struct {
 	USSD     USSDConfig     `yaml:"ussd"`
 	// Airtime configures the airtime validation callback (airtime.go).
 	Airtime AirtimeConfig `yaml:"airtime"`
+	// Voice configures scripted voice flows (voice.go).
+	Voice VoiceConfig `yaml:"voice"`
 }
 
 // HTTPConfig configures the callback listener.
@@ -124,6 +126,7 @@ func Default() Config {
 		Webhooks: defaultWebhooks(),
 		USSD:     defaultUSSD(),
 		Airtime:  defaultAirtime(),
+		Voice:    defaultVoice(),
 	}
 }
 
@@ -180,6 +183,7 @@ func (c Config) Redacted() map[string]any {
 		"webhooks": c.Webhooks.redacted(),
 		"ussd":     c.USSD.redacted(),
 		"airtime":  c.Airtime.redacted(),
+		"voice":    c.Voice.redacted(),
 	}
 }
 

@@ -151,6 +151,7 @@ func TestFileOverridesDefaults(t *testing.T) {
 		Webhooks: defaultWebhooks(),
 		USSD:     defaultUSSD(),
 		Airtime:  defaultAirtime(),
+		Voice:    defaultVoice(),
 	}
 	if got := mustLoad(t, writeConfig(t, fullFile), nil); !reflect.DeepEqual(got, want) {
 		t.Errorf("got  %+v\nwant %+v", got, want)

@@ -205,6 +205,7 @@ var envVars = []envVar{
 	{name: "MLANGO_PUBLISH_TIMEOUT", apply: func(c *Config, v string) error { return setDuration(&c.Publish.Timeout, v) }},
 	{name: "MLANGO_LOG_LEVEL", apply: func(c *Config, v string) error { c.Log.Level = v; return nil }},
 	{name: "MLANGO_LOG_FORMAT", apply: func(c *Config, v string) error { c.Log.Format = v; return nil }},
+	{name: VoiceSecretEnv, secret: true, apply: func(c *Config, v string) error { c.Voice.Secret = v; return nil }},
 }
 
 // applyEnv applies every variable that is set, even to an empty value (an

@@ -40,6 +40,7 @@ func (c Config) problems() []error {
 	c.validateWebhooks(&p)
 	c.validateUSSD(&p)
 	c.validateAirtime(&p)
+	c.validateVoice(&p)
 	if c.DataDir == "" {
 		p.addf("data_dir (MLANGO_DATA_DIR): is empty; want a directory path such as ./data")
 	}

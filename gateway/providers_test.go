@@ -47,7 +47,7 @@ var katembeMapping = normalize.WebhookMapping{
 }
 
 // testProviders is every provider the golden rig serves: Africa's Talking
-// unguarded, as its golden files expect, with atRoutes (its USSD routes), and the signed webhook providers
+// unguarded, as its golden files expect, with atRoutes (its USSD, airtime or voice flow routes), and the signed webhook providers
 // with fixed secrets and the rig's clock.
 func testProviders(tb testing.TB, atRoutes ...handlers.Route) []handlers.Provider {
 	tb.Helper()
@@ -69,7 +69,7 @@ func testProviders(tb testing.TB, atRoutes ...handlers.Route) []handlers.Provide
 		tb.Fatal(err)
 	}
 	at := handlers.AfricasTalking()
-	at.Routes = append(at.Routes, atRoutes...)
+	at.Routes = handlers.ReplaceRoutes(at.Routes, atRoutes...) // a voice flow's instruct replaces the fixed one
 	return []handlers.Provider{at, tnt, zexa, katembe}
 }
 

@@ -1,8 +1,6 @@
 package handlers
 
 import (
-	"net/http"
-
 	"github.com/labstack/echo/v4"
 	"github.com/mlango/mlango/handlers/voicexml"
 	"github.com/mlango/mlango/normalize"
@@ -14,8 +12,8 @@ import (
 // code is the stronger evidence, so Mlango sends what it sends.
 const voiceContentType = "text/plain; charset=UTF-8"
 
-// welcome is the default flow, the greeting of AT's sample app: until
-// scripted voice flows exist every live call hears it and is hung up.
+// welcome is the greeting of AT's sample app, also the built-in default
+// flow (handlers/voice/default.yaml), for a router built without one.
 var welcome = []voicexml.Action{
 	voicexml.Say{Text: "Welcome to the service. This is a demo voice application. Goodbye."},
 }
@@ -29,48 +27,26 @@ var apology = []voicexml.Action{
 	voicexml.Say{Text: "Sorry, we cannot take your call right now. Please try again later."},
 }
 
-// voiceInstruct serves AT's voice callback URL: it stores the call's
-// events with an ack, then answers voice XML while the call is up
+// apologyXML is built once; the rules are fixed, so a failure is a bug
+// TestVoiceNotStored catches.
+var apologyXML, _ = voicexml.Build(apology...)
+
+// voiceInstruct serves AT's voice callback URL when no flow engine is
+// wired (cmd replaces it with VoiceFlowRoutes): it stores the call's
+// events with an ack, then answers the welcome while the call is up
 // (isActive=1) and an empty 200 for the final notification (isActive=0).
 func voiceInstruct(provider string, d Deps) echo.HandlerFunc {
-	greeting, gErr := voicexml.Build(welcome...)
-	sorry, sErr := voicexml.Build(apology...)
+	greeting, err := voicexml.Build(welcome...)
 	return func(c echo.Context) error {
-		setInfo(c, func(i *requestInfo) { i.provider = provider })
-		if gErr != nil || sErr != nil {
-			return errorf(KindInternal, "voice flow does not build", firstErr(gErr, sErr))
-		}
-		in, err := d.Decoder.Decode(c.Request(), d.Now())
+		SetProvider(c, provider)
 		if err != nil {
-			return err
+			return errorf(KindInternal, "voice flow does not build", err)
 		}
-		events, err := normalize.ATVoice(in)
-		if err != nil {
-			return errorf(KindBadRequest, err.Error(), nil)
-		}
-		SetEvents(c, events, 0)
-		final := in.Get("isActive") == "0"
-		dups, err := d.Store.Store(c.Request().Context(), events)
-		switch {
-		case err != nil && final:
-			return errorf(KindUnavailable, "event not stored, retry later", err)
-		case err != nil:
-			setInfo(c, func(i *requestInfo) { i.err = errorf(KindUnavailable, "event not stored, caller told", err) })
-			return c.Blob(http.StatusOK, voiceContentType, sorry)
-		}
-		SetEvents(c, nil, dups)
-		if final {
-			return c.NoContent(http.StatusOK)
-		}
-		return c.Blob(http.StatusOK, voiceContentType, greeting)
+		return serveVoice(c, provider, d, func(in normalize.Input) []byte {
+			if in.Get("isActive") == "0" {
+				return nil
+			}
+			return greeting
+		}, nil)
 	}
-}
-
-func firstErr(errs ...error) error {
-	for _, err := range errs {
-		if err != nil {
-			return err
-		}
-	}
-	return nil
 }

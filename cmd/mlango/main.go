@@ -62,7 +62,7 @@ func providers(cfg config.Config, log zerolog.Logger, decider handlers.Requester
 		return nil, err
 	}
 	africasTalking := handlers.AfricasTalking()
-	africasTalking.Routes = append(africasTalking.Routes, ussdRoutes...)
+	africasTalking.Routes = handlers.ReplaceRoutes(africasTalking.Routes, ussdRoutes...) // voice's instruct replaces the fixed one
 	airtime, err := airtimeRoutes(cfg.Airtime, decider, log)
 	if err != nil {
 		return nil, err
@@ -138,9 +138,13 @@ func serve(ctx context.Context, cfg config.Config, log zerolog.Logger) error {
 		return err
 	}
 	defer waitAsync(us.async, cfg, log) // before NATS closes: hop events in flight
-	stopReload := onSIGHUP(func() { us.reload(cfg, log) })
+	vs, err := startVoice(ctx, cfg, store, log)
+	if err != nil {
+		return err
+	}
+	stopReload := onSIGHUP(func() { us.reload(cfg, log); vs.reload(cfg, log) })
 	defer stopReload()
-	provs, err := providers(cfg, log, store, us.routes)
+	provs, err := providers(cfg, log, store, append(us.routes, vs.routes...))
 	if err != nil {
 		return err
 	}
@@ -182,11 +186,16 @@ func checkConfig(cfg config.Config, stdout, stderr io.Writer) int {
 	for _, w := range set.Warnings() {
 		fmt.Fprintf(stderr, "%v\n", w)
 	}
+	voiceFlows, ok := checkVoice(cfg, stderr)
+	if !ok {
+		return 1
+	}
 	fmt.Fprintf(stdout, "configuration OK: %v\n", cfg.Redacted())
 	for _, f := range set.Flows() {
 		fmt.Fprintf(stdout, "USSD flow %s (version %s): service codes %v, default %v, %d steps\n",
 			f.Name, f.Version, f.ServiceCodes, f.Default, f.Steps)
 	}
+	voiceFlows(stdout)
 	return 0
 }
 
