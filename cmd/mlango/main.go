@@ -4,6 +4,9 @@
 //	mlango -check-config             validate the config and exit
 //	mlango tail [-from-start] [SUBJECT]  print events as JSON lines
 //	mlango voice-sim [-digits 1,2]   play a call against a running gateway as Africa's Talking does
+//	mlango ussd graph [FLOW | FILE]  draw a USSD flow as a Mermaid flowchart
+//	mlango ussd demo                 print the built-in USSD menu
+//	mlango ussd-sim [-inputs 1,1]    dial a running gateway as Africa's Talking does
 //
 // This file is the only place concrete types are wired together: config
 // into publish and gateway, and the provider list into the router.
@@ -77,6 +80,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 	}
 	if len(args) > 0 && args[0] == "voice-sim" {
 		return voiceSimCmd(ctx, args[1:], os.Stdin, stdout, stderr)
+	}
+	if len(args) > 0 && args[0] == "ussd" {
+		return ussdCmd(args[1:], stdout, stderr, getenv)
+	}
+	if len(args) > 0 && args[0] == "ussd-sim" {
+		return ussdSimCmd(ctx, args[1:], os.Stdin, stdout, stderr)
 	}
 	if len(args) > 0 && args[0] == "serve" {
 		args = args[1:]
