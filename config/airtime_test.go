@@ -56,14 +56,7 @@ func TestValidateAirtime(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			c := Default()
 			tc.mutate(&c.Airtime.Validation)
-			err := c.Validate()
-			if tc.want == "" {
-				if err != nil {
-					t.Fatalf("want valid, got %v", err)
-				}
-				return
-			}
-			requireErrContains(t, err, tc.want)
+			requireValidity(t, c, tc.want)
 		})
 	}
 }

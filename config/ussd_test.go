@@ -101,14 +101,7 @@ func TestValidateUSSD(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			c := Default()
 			tc.mutate(&c.USSD)
-			err := c.Validate()
-			if tc.want == "" {
-				if err != nil {
-					t.Fatalf("want valid, got %v", err)
-				}
-				return
-			}
-			requireErrContains(t, err, tc.want)
+			requireValidity(t, c, tc.want)
 		})
 	}
 }

@@ -68,14 +68,7 @@ func TestValidate(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			c := Default()
 			tc.mutate(&c)
-			err := c.Validate()
-			if tc.want == "" {
-				if err != nil {
-					t.Fatalf("want valid, got %v", err)
-				}
-				return
-			}
-			requireErrContains(t, err, tc.want)
+			requireValidity(t, c, tc.want)
 		})
 	}
 }
@@ -156,4 +149,18 @@ func TestRedacted(t *testing.T) {
 			t.Errorf("got %v, want %v", tc.got, tc.want)
 		}
 	}
+}
+
+// requireValidity holds c valid when want is empty, else invalid with a
+// problem containing want.
+func requireValidity(tb testing.TB, c Config, want string) {
+	tb.Helper()
+	err := c.Validate()
+	if want == "" {
+		if err != nil {
+			tb.Fatalf("want valid, got %v", err)
+		}
+		return
+	}
+	requireErrContains(tb, err, want)
 }

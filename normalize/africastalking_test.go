@@ -26,6 +26,20 @@ func formIn(tb testing.TB, body string) Input {
 	return in
 }
 
+// fuzzInput turns a fuzzed form body into an Input as the HTTP layer would,
+// or reports that the body is not a form the HTTP layer accepts.
+func fuzzInput(body string) (Input, bool) {
+	vals, err := url.ParseQuery(body)
+	if err != nil {
+		return Input{}, false
+	}
+	in := Input{Fields: map[string]string{}, Raw: json.RawMessage(`{}`), ReceivedAt: received}
+	for k, v := range vals {
+		in.Fields[k] = v[0]
+	}
+	return in, true
+}
+
 var atParsers = map[string]func(Input) ([]Event, error){
 	TypeSMSInbound:      ATSMSInbound,
 	TypeSMSDelivery:     ATSMSDelivery,
@@ -129,13 +143,9 @@ func FuzzATParsers(f *testing.F) {
 	f.Add("requestId=ATQid_1&status=Success&value=KES+100.0000&discount=KES+0.6000&lastSimSwapDate=01-01-1900")
 	f.Add("id=%00&status=%FF&date=None&from=++&to=&networkCode=6&retryCount=-1")
 	f.Fuzz(func(t *testing.T, body string) {
-		vals, err := url.ParseQuery(body)
-		if err != nil {
+		in, ok := fuzzInput(body)
+		if !ok {
 			return
-		}
-		in := Input{Fields: map[string]string{}, Raw: json.RawMessage(`{}`), ReceivedAt: received}
-		for k, v := range vals {
-			in.Fields[k] = v[0]
 		}
 		for typ, parse := range atParsers {
 			evs, err := parse(in)

@@ -3,7 +3,6 @@ package normalize
 import (
 	"encoding/json"
 	"errors"
-	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -147,13 +146,9 @@ func FuzzATVoice(f *testing.F) {
 	f.Add("sessionId=ATVId_1&isActive=1&dtmfDigits=1%23&recordingUrl=http%3A%2F%2Fx&eventType=SessionEnded&direction=Inbound")
 	f.Add("sessionId=%00&callStartTime=2023-01-18+99:99:99&amount=NaN&currencyCode=%FF&dialDurationInSeconds=-1")
 	f.Fuzz(func(t *testing.T, body string) {
-		vals, err := url.ParseQuery(body)
-		if err != nil {
+		in, ok := fuzzInput(body)
+		if !ok {
 			return
-		}
-		in := Input{Fields: map[string]string{}, Raw: json.RawMessage(`{}`), ReceivedAt: received}
-		for k, v := range vals {
-			in.Fields[k] = v[0]
 		}
 		evs, err := ATVoice(in)
 		if err != nil {
