@@ -217,8 +217,7 @@ func (v *Verifier) verifyStandard(h http.Header, body []byte) (map[string]string
 	} else if sec-now > tol {
 		return nil, unauthorized("webhook-timestamp is too far in the future")
 	}
-	msg := make([]byte, 0, len(id)+len(ts)+len(body)+2)
-	msg = append(append(append(append(append(msg, id...), '.'), strconv.FormatInt(sec, 10)...), '.'), body...)
+	msg := standardContent(id, sec, body)
 	macs := make([][]byte, len(v.keys))
 	for i, key := range v.keys {
 		macs[i] = hmacSHA256(key, msg)
@@ -236,6 +235,57 @@ func (v *Verifier) verifyStandard(h http.Header, body []byte) (map[string]string
 		}
 	}
 	return nil, unauthorized("no webhook-signature matches")
+}
+
+// standardContent is what a Standard Webhooks signature covers:
+// "<webhook-id>.<webhook-timestamp>.<body>".
+func standardContent(id string, sec int64, body []byte) []byte {
+	msg := make([]byte, 0, len(id)+len(body)+22)
+	return append(append(append(append(append(msg, id...), '.'), strconv.FormatInt(sec, 10)...), '.'), body...)
+}
+
+// Signer signs requests the way a provider with one Signature does, so a
+// replay or a test can send a gateway what the provider would have sent.
+type Signer struct {
+	sig Signature
+	key []byte
+}
+
+// NewSigner prepares s to sign with its first secret. It fails without a
+// secret, or when a Standard Webhooks secret is not base64.
+func NewSigner(s Signature) (*Signer, error) {
+	if len(s.Secrets) == 0 {
+		return nil, errors.New("no secret to sign with")
+	}
+	v, err := NewVerifier(Signature{Scheme: s.Scheme, Header: s.Header, Prefix: s.Prefix, Secrets: s.Secrets[:1]})
+	if err != nil {
+		return nil, err
+	}
+	return &Signer{sig: s, key: v.keys[0]}, nil
+}
+
+// Sign sets the signature headers for body on h. Standard Webhooks also
+// gets webhook-id (id) and webhook-timestamp (at); the other schemes sign
+// the body alone and ignore both.
+func (s *Signer) Sign(h http.Header, id string, at time.Time, body []byte) {
+	mac := hmacSHA256(s.key, body)
+	switch s.sig.Scheme {
+	case SchemeStandardWebhooks:
+		h.Set(HeaderWebhookID, id)
+		h.Set(HeaderWebhookTimestamp, strconv.FormatInt(at.Unix(), 10))
+		h.Set(HeaderWebhookSignature, StandardWebhooksSignature(s.key, id, at.Unix(), body))
+	case SchemeHex:
+		h.Set(s.sig.Header, s.sig.Prefix+hex.EncodeToString(mac))
+	case SchemeBase64:
+		h.Set(s.sig.Header, s.sig.Prefix+base64.StdEncoding.EncodeToString(mac))
+	}
+}
+
+// StandardWebhooksSignature is the webhook-signature entry "v1,<base64>"
+// for a message with id, Unix timestamp sec and body, under key (the
+// decoded secret, see StandardWebhooksKey).
+func StandardWebhooksSignature(key []byte, id string, sec int64, body []byte) string {
+	return "v1," + base64.StdEncoding.EncodeToString(hmacSHA256(key, standardContent(id, sec, body)))
 }
 
 func isDigits(s string) bool {
