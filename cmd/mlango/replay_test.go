@@ -1,0 +1,485 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/base64"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/mlango/mlango/config"
+	"github.com/mlango/mlango/gateway"
+	"github.com/mlango/mlango/handlers"
+	"github.com/mlango/mlango/normalize"
+	"github.com/mlango/mlango/publish"
+	"github.com/mlango/mlango/publish/natstest"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/rs/zerolog"
+)
+
+// replayNow is every test gateway's receive time, so two gateways given
+// the same callbacks store byte-identical events.
+var replayNow = time.Date(2026, 3, 4, 10, 31, 0, 0, time.UTC)
+
+// testGateway is the real gateway (cmd's own provider wiring, USSD
+// included) on its own in-process JetStream, served by httptest.
+type testGateway struct {
+	url     string
+	natsURL string
+	js      jetstream.JetStream
+}
+
+func newTestGateway(t *testing.T, vars map[string]string) *testGateway {
+	t.Helper()
+	srv := natstest.Start(t)
+	all := map[string]string{"MLANGO_NATS_URL": srv.ClientURL()}
+	for k, v := range vars {
+		all[k] = v
+	}
+	cfg, err := config.Load("", false, env(all))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	store, err := publish.Open(ctx, publishOptions(cfg), zerolog.Nop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	us, err := startUSSD(ctx, cfg, store, zerolog.Nop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	provs, err := providers(cfg, zerolog.Nop(), store, us.routes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := gateway.New(gateway.Options{Providers: provs, Store: store, Ready: store.Ready, BodyLimit: 1 << 20,
+		Log: zerolog.Nop(), Now: func() time.Time { return replayNow }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(e)
+	t.Cleanup(func() {
+		hs.Close()
+		_ = us.async.Wait(context.Background())
+		_ = store.Close(context.Background())
+	})
+	return &testGateway{url: hs.URL, natsURL: srv.ClientURL(), js: jsOn(t, srv.ClientURL())}
+}
+
+func jsOn(t *testing.T, url string) jetstream.JetStream {
+	t.Helper()
+	nc, err := nats.Connect(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(nc.Close)
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return js
+}
+
+// events reads every message of a stream: event id → body, and subjects in
+// order.
+func events(t *testing.T, js jetstream.JetStream, stream string) (map[string]string, []string) {
+	t.Helper()
+	byID, subjects := map[string]string{}, []string{}
+	_, err := readStream(context.Background(), js, readOptions{stream: stream, subject: ">"}, func(_ context.Context, m stored) error {
+		byID[m.ev.ID] = string(m.body)
+		subjects = append(subjects, m.subject)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return byID, subjects
+}
+
+// waitStream polls until the stream holds n messages.
+func waitStream(t *testing.T, js jetstream.JetStream, stream string, n uint64) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		st, err := js.Stream(context.Background(), stream)
+		if err == nil && st.CachedInfo().State.Msgs >= n {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("stream %s: fewer than %d messages (%v)", stream, n, err)
+		}
+		runtimeYield()
+	}
+}
+
+// postFixture sends a testdata callback (a request line, headers, a blank
+// line, the body) to base, re-signing a webhook with signer.
+func postFixture(t *testing.T, base, file string, signer *handlers.Signer) int {
+	t.Helper()
+	b, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	head, _, _ := strings.Cut(string(b), "\n=== response\n")
+	var lines []string
+	for _, l := range strings.Split(head, "\n") {
+		if !strings.HasPrefix(l, "#") {
+			lines = append(lines, l)
+		}
+	}
+	reqHead, body, _ := strings.Cut(strings.Join(lines, "\n"), "\n\n")
+	body = strings.TrimSuffix(body, "\n")
+	sc := bufio.NewScanner(strings.NewReader(reqHead))
+	sc.Scan()
+	method, target, _ := strings.Cut(sc.Text(), " ")
+	req, err := http.NewRequest(method, base+target, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for sc.Scan() {
+		k, v, _ := strings.Cut(sc.Text(), ":")
+		req.Header.Add(strings.TrimSpace(k), strings.TrimSpace(v))
+	}
+	if signer != nil {
+		signer.Sign(req.Header, "", replayNow, []byte(body))
+	}
+	return doPost(t, req)
+}
+
+func doPost(t *testing.T, req *http.Request) int {
+	t.Helper()
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+func hexSigner(t *testing.T, header, prefix, secret string) *handlers.Signer {
+	t.Helper()
+	s, err := handlers.NewSigner(handlers.Signature{Scheme: handlers.SchemeHex, Header: header, Prefix: prefix, Secrets: []string{secret}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// TestReplayRawRebuildsTheStream posts every Africa's Talking, TalkNTalk
+// and Zexa fixture and a whole USSD session through gateway A, replays
+// A's stream with -raw into gateway B (other webhook secrets), and finds
+// B's stream holding the same events, byte for byte.
+func TestReplayRawRebuildsTheStream(t *testing.T) {
+	a := newTestGateway(t, map[string]string{"MLANGO_TALKNTALK_SECRET": "tnt-a", "MLANGO_ZEXA_SECRET": "zexa-a"})
+	b := newTestGateway(t, map[string]string{"MLANGO_TALKNTALK_SECRET": "tnt-b", "MLANGO_ZEXA_SECRET": "zexa-b"})
+	signers := map[string]*handlers.Signer{
+		"talkntalk": hexSigner(t, handlers.TalkNTalkSignature, "sha256=", "tnt-a"),
+		"zexa":      hexSigner(t, handlers.ZexaSignature, "", "zexa-a"),
+	}
+	for _, dir := range []string{"africastalking", "talkntalk", "zexa"} {
+		files, _ := filepath.Glob(filepath.Join("..", "..", "testdata", dir, "*.txt"))
+		for _, f := range files {
+			if strings.Contains(f, "wrong-signature") || strings.Contains(f, "missing-signature") {
+				continue
+			}
+			postFixture(t, a.url, f, signers[dir])
+		}
+	}
+	before, _ := events(t, a.js, "TELECOM")
+	for _, text := range []string{"", "1", "1*1"} { // the demo's account branch
+		form := "sessionId=ATUid_replay&serviceCode=%2A384%2A44135%23&phoneNumber=%2B254711000111&networkCode=63902&text=" + text
+		req, _ := http.NewRequest(http.MethodPost, a.url+"/api/ussd/session", strings.NewReader(form))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		if code := doPost(t, req); code != 200 {
+			t.Fatalf("hop %q: %d", text, code)
+		}
+		before[text] = "" // one more event; wait for it, so hops are stored in hop order
+		waitStream(t, a.js, "TELECOM", uint64(len(before)))
+	}
+	want, subjects := events(t, a.js, "TELECOM")
+	if len(want) < 50 || !slices.Contains(subjects, "telecom.africastalking.ussd.input") || !slices.Contains(subjects, "telecom.zexa.campaign.status") {
+		t.Fatalf("gateway A stored only %d events: %v", len(want), subjects)
+	}
+
+	var out, errs syncBuffer
+	args := []string{"-raw", "-to-url", b.url, "-webhook-secret", "talkntalk=tnt-b,zexa=zexa-b"}
+	if code := replayCmd(context.Background(), args, &out, &errs, env(map[string]string{"MLANGO_NATS_URL": a.natsURL})); code != 0 {
+		t.Fatalf("replay exit %d:\n%s", code, errs.String())
+	}
+	t.Logf("%d events in A; %s", len(want), errs.String())
+	waitStream(t, b.js, "TELECOM", uint64(len(want)))
+	got, _ := events(t, b.js, "TELECOM")
+	for id, ev := range want {
+		if got[id] != ev {
+			t.Errorf("event %s:\n A: %s\n B: %s", id, ev, got[id])
+		}
+	}
+	if len(got) != len(want) {
+		t.Errorf("B holds %d events, A %d", len(got), len(want))
+	}
+	if !regexp.MustCompile(`sent \d+, skipped [1-9]\d*, failed 0`).MatchString(errs.String()) {
+		t.Errorf("summary: %s", errs.String()) // voice.dtmf beside its voice.call, ussd.submission: skipped
+	}
+}
+
+// TestReplayRawNeedsTheSecret: a signed webhook provider's callbacks are
+// skipped, saying why, when replay has no secret for it.
+func TestReplayRawNeedsTheSecret(t *testing.T) {
+	a := newTestGateway(t, map[string]string{"MLANGO_TALKNTALK_SECRET": "tnt-a"})
+	postFixture(t, a.url, "../../testdata/talkntalk/sms-sent.txt", hexSigner(t, handlers.TalkNTalkSignature, "sha256=", "tnt-a"))
+	waitStream(t, a.js, "TELECOM", 1)
+	var out, errs syncBuffer
+	code := replayCmd(context.Background(), []string{"-raw", "-to-url", "http://127.0.0.1:1", "-dry-run"}, &out, &errs, env(map[string]string{"MLANGO_NATS_URL": a.natsURL}))
+	if code != 0 || !strings.Contains(out.String(), "needs its secret: -webhook-secret talkntalk=SECRET") || !strings.Contains(errs.String(), "would send 0, skipped 1, failed 0") {
+		t.Errorf("exit %d\nstdout: %s\nstderr: %s", code, out.String(), errs.String())
+	}
+}
+
+// storeEvents publishes n delivery reports and one opt-out per round to a
+// fresh JetStream and returns its URL.
+func storeEvents(t *testing.T, srvURL string, n int) *publish.Store {
+	t.Helper()
+	store, err := publish.Open(context.Background(), publish.Options{URLs: []string{srvURL}, DuplicateWindow: time.Hour}, zerolog.Nop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = store.Close(context.Background()) })
+	var evs []normalize.Event
+	for i := range n {
+		id := fmt.Sprintf("ATXid_r%d", i)
+		evs = append(evs,
+			normalize.NewEvent("africastalking", normalize.TypeSMSDelivery, id, replayNow, map[string]string{"messageId": id}, id),
+			normalize.NewEvent("talkntalk", normalize.TypeSMSOptOut, id, replayNow, map[string]string{"phoneNumber": id}, id))
+	}
+	if _, err := store.Store(context.Background(), evs); err != nil {
+		t.Fatal(err)
+	}
+	return store
+}
+
+// TestReplayToURL POSTs the selected events as CloudEvents, each verified
+// by the gateway's own Standard Webhooks verifier, after a 503 is retried.
+func TestReplayToURL(t *testing.T) {
+	srv := natstest.Start(t)
+	storeEvents(t, srv.ClientURL(), 3)
+	secret := "whsec_" + base64.StdEncoding.EncodeToString([]byte("replay-test-secret-key"))
+	v, err := handlers.NewVerifier(handlers.Signature{Scheme: handlers.SchemeStandardWebhooks, Secrets: []string{secret}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	got, calls := map[string]string{}, 0
+	endpoint := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		defer mu.Unlock()
+		if calls++; calls == 2 {
+			http.Error(w, "busy", http.StatusServiceUnavailable)
+			return
+		}
+		if _, err := v.Verify(r.Header, body); err != nil || r.Header.Get("Content-Type") != normalize.ContentType {
+			http.Error(w, fmt.Sprint(err), http.StatusUnauthorized)
+			return
+		}
+		got[r.Header.Get(handlers.HeaderWebhookID)] = string(body)
+	}))
+	defer endpoint.Close()
+	defer func(b time.Duration) { replayBackoff = b }(replayBackoff)
+	replayBackoff = time.Millisecond
+
+	var out, errs syncBuffer
+	vars := env(map[string]string{"MLANGO_NATS_URL": srv.ClientURL(), replaySecretEnv: secret})
+	code := replayCmd(context.Background(), []string{"-to-url", endpoint.URL, "-type", "sms.delivery", "-provider", "africastalking"}, &out, &errs, vars)
+	if code != 0 || !strings.Contains(errs.String(), "sent 3, skipped 0, failed 0") || !strings.Contains(errs.String(), `answered 503 "busy"; retry 1`) {
+		t.Fatalf("exit %d: %s", code, errs.String())
+	}
+	want, _ := events(t, jsOn(t, srv.ClientURL()), "TELECOM")
+	for id, body := range got {
+		if want[id] != body || !strings.Contains(body, `"type":"sms.delivery"`) {
+			t.Errorf("event %s: got %s, stored %s", id, body, want[id])
+		}
+	}
+	if len(got) != 3 {
+		t.Errorf("%d events arrived: %v", len(got), got)
+	}
+}
+
+// TestReplayStopsOn4xx: a refusal stops the replay, saying where to resume.
+func TestReplayStopsOn4xx(t *testing.T) {
+	srv := natstest.Start(t)
+	storeEvents(t, srv.ClientURL(), 2)
+	endpoint := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "no such consumer", http.StatusNotFound)
+	}))
+	defer endpoint.Close()
+	var out, errs syncBuffer
+	vars := env(map[string]string{"MLANGO_NATS_URL": srv.ClientURL()})
+	code := replayCmd(context.Background(), []string{"-to-url", endpoint.URL, "-secret", "whsec_c2VjcmV0"}, &out, &errs, vars)
+	for _, want := range []string{`answered 404 "no such consumer"`, "sent 0, skipped 0, failed 1", "stopped at stream sequence 1", "to resume from there: -since 20"} {
+		if !strings.Contains(errs.String(), want) {
+			t.Errorf("no %q in:\n%s", want, errs.String())
+		}
+	}
+	if code != 1 {
+		t.Errorf("exit %d", code)
+	}
+}
+
+// TestReplayToSubject republishes under another prefix with the original
+// Nats-Msg-Id, so a JetStream target keeps one copy however often the
+// replay runs.
+func TestReplayToSubject(t *testing.T) {
+	srv := natstest.Start(t)
+	storeEvents(t, srv.ClientURL(), 2)
+	js := jsOn(t, srv.ClientURL())
+	if _, err := js.CreateStream(context.Background(), jetstream.StreamConfig{Name: "REPLAY", Subjects: []string{"replay.>"}, Duplicates: time.Hour}); err != nil {
+		t.Fatal(err)
+	}
+	vars := env(map[string]string{"MLANGO_NATS_URL": srv.ClientURL()})
+	for range 2 {
+		var out, errs syncBuffer
+		if code := replayCmd(context.Background(), []string{"-to-subject", "replay.telecom", "-subject", "telecom.*.sms.delivery"}, &out, &errs, vars); code != 0 {
+			t.Fatalf("exit %d: %s", code, errs.String())
+		}
+	}
+	got, subjects := events(t, js, "REPLAY")
+	want, _ := events(t, js, "TELECOM")
+	if len(got) != 2 || len(subjects) != 2 || subjects[0] != "replay.telecom.africastalking.sms.delivery" {
+		t.Fatalf("REPLAY holds %v", subjects)
+	}
+	for id, body := range got {
+		if want[id] != body {
+			t.Errorf("event %s: %s", id, body)
+		}
+		msg, err := js.Stream(context.Background(), "REPLAY")
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := msg.GetLastMsgForSubject(context.Background(), "replay.telecom.africastalking.sms.delivery")
+		if err != nil || m.Header.Get(jetstream.MsgIDHeader) == "" {
+			t.Errorf("no Nats-Msg-Id: %v %v", err, m)
+		}
+	}
+}
+
+// TestReplayTimeWindow selects by stored time, both ends inclusive, and
+// lists a dry run without sending.
+func TestReplayTimeWindow(t *testing.T) {
+	srv := natstest.Start(t)
+	storeEvents(t, srv.ClientURL(), 2)
+	js := jsOn(t, srv.ClientURL())
+	var stamps []time.Time
+	_, err := readStream(context.Background(), js, readOptions{stream: "TELECOM", subject: ">"}, func(_ context.Context, m stored) error {
+		stamps = append(stamps, m.at)
+		return nil
+	})
+	if err != nil || len(stamps) != 4 {
+		t.Fatalf("%v %v", err, stamps)
+	}
+	vars := env(map[string]string{"MLANGO_NATS_URL": srv.ClientURL()})
+	dry := func(args ...string) (string, string) {
+		var out, errs syncBuffer
+		if code := replayCmd(context.Background(), append(args, "-dry-run"), &out, &errs, vars); code != 0 {
+			t.Fatalf("exit %d: %s", code, errs.String())
+		}
+		return out.String(), errs.String()
+	}
+	rfc := func(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
+	out, errs := dry("-since", rfc(stamps[1]), "-until", rfc(stamps[2]))
+	if !strings.Contains(errs, "would send 2, skipped 0, failed 0") || !strings.HasPrefix(out, "seq 2 ") || !strings.Contains(out, "\nseq 3 ") {
+		t.Errorf("window: %s%s", out, errs)
+	}
+	out, errs = dry("-since", "1h", "-provider", "talkntalk", "-to-subject", "x")
+	if !strings.Contains(errs, "would send 2,") || !strings.Contains(out, "→ publish x.talkntalk.sms.optout Nats-Msg-Id ") {
+		t.Errorf("provider: %s%s", out, errs)
+	}
+}
+
+func TestReplayFlags(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{nil, "say where to"},
+		{[]string{"-to-subject", "a", "-to-url", "http://x"}, "exclusive"},
+		{[]string{"-to-url", "http://x"}, "-secret whsec_"},
+		{[]string{"-raw", "-to-subject", "a"}, "-raw re-drives callbacks over HTTP"},
+		{[]string{"-to-subject", "a.>"}, "without wildcards"},
+		{[]string{"-since", "yesterday", "-dry-run"}, "neither RFC 3339"},
+		{[]string{"-since", "1h", "-until", "2h", "-dry-run"}, "-until is before -since"},
+		{[]string{"-webhook-secret", "oops", "-raw", "-dry-run"}, "entry 1: want PROVIDER=SECRET"},
+	} {
+		var out, errs syncBuffer
+		if code := replayCmd(context.Background(), tc.args, &out, &errs, env(nil)); code != 2 || !strings.Contains(errs.String(), tc.want) {
+			t.Errorf("%v: exit %d, %s", tc.args, code, errs.String())
+		}
+	}
+}
+
+func TestParseWhen(t *testing.T) {
+	now := time.Date(2026, 3, 4, 12, 0, 0, 0, time.UTC)
+	for in, want := range map[string]time.Time{
+		"2h":                   now.Add(-2 * time.Hour),
+		"1d":                   now.AddDate(0, 0, -1),
+		"2026-03-04T10:30:00Z": time.Date(2026, 3, 4, 10, 30, 0, 0, time.UTC),
+		"":                     {},
+	} {
+		if got, err := parseWhen(in, now); err != nil || !got.Equal(want) {
+			t.Errorf("%q: %v %v", in, got, err)
+		}
+	}
+}
+
+func TestFormOf(t *testing.T) {
+	for raw, form := range map[string]string{
+		`{"a":"1","b":["x","y"]}`:   "a=1&b=x&b=y",
+		`{"b":"1","a":"2"}`:         "", // keys out of order: JSON
+		`{"a":1}`:                   "",
+		`{"a":"\u0026"}`:            "a=%26",
+		`{"a":null}`:                "",
+		`{"id":"x","text":"a b+c"}`: "id=x&text=a+b%2Bc",
+	} {
+		vals, ok := formOf([]byte(raw))
+		if ok != (form != "") || (ok && vals.Encode() != form) {
+			t.Errorf("%s: %v %v", raw, vals.Encode(), ok)
+		}
+	}
+}
+
+// TestReplayFollow keeps delivering events stored after it started, until
+// it is stopped.
+func TestReplayFollow(t *testing.T) {
+	srv := natstest.Start(t)
+	store := storeEvents(t, srv.ClientURL(), 1)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var out, errs syncBuffer
+	done := make(chan int, 1)
+	vars := env(map[string]string{"MLANGO_NATS_URL": srv.ClientURL()})
+	go func() {
+		done <- replayCmd(ctx, []string{"-follow", "-dry-run", "-type", "sms.delivery"}, &out, &errs, vars)
+	}()
+	waitFor(t, &out, regexp.MustCompile(`(?m)^seq 1 `))
+	later := normalize.NewEvent("africastalking", normalize.TypeSMSDelivery, "ATXid_later", replayNow, map[string]string{}, "later")
+	if _, err := store.Store(context.Background(), []normalize.Event{later}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, &out, regexp.MustCompile(`(?m)^seq 3 .* `+later.ID))
+	cancel()
+	if code := <-done; code != 0 || !strings.Contains(errs.String(), "would send 2, skipped 0, failed 0") {
+		t.Errorf("exit %d: %s", code, errs.String())
+	}
+}
