@@ -24,6 +24,12 @@ type EmbeddedOptions struct {
 	StoreDir string
 	// ServerName names the server in its logs and in JetStream metadata.
 	ServerName string
+	// SyncAlways fsyncs every JetStream write before its ack; otherwise
+	// the server flushes every SyncInterval (its default: 2 minutes), and
+	// an ack means "in memory and the page cache": safe from a process
+	// crash, not from a power loss.
+	SyncAlways   bool
+	SyncInterval time.Duration
 }
 
 // embeddedReadyTimeout bounds how long StartEmbedded waits for the server.
@@ -39,10 +45,12 @@ func StartEmbedded(o EmbeddedOptions, log zerolog.Logger) (*server.Server, error
 		return nil, errors.New("embedded NATS: no store dir given")
 	}
 	opts := &server.Options{
-		ServerName: o.ServerName,
-		JetStream:  true,
-		StoreDir:   o.StoreDir,
-		NoSigs:     true,
+		ServerName:   o.ServerName,
+		JetStream:    true,
+		StoreDir:     o.StoreDir,
+		NoSigs:       true,
+		SyncAlways:   o.SyncAlways,
+		SyncInterval: o.SyncInterval,
 		// Not NoLog: the server only logs through the logger we set below,
 		// and that logger is how we learn about fatal start-up errors.
 	}

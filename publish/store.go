@@ -75,6 +75,10 @@ var contentTypeValue = []string{normalize.ContentType}[:1:1]
 
 const contentTypeHeader = "Content-Type"
 
+// ErrInvalidEvent marks an event Store refuses before publishing (no id,
+// provider or type; not encodable). Retrying or spooling it cannot help.
+var ErrInvalidEvent = errors.New("invalid event")
+
 // Store publishes events to a JetStream stream. It is safe for concurrent use.
 type Store struct {
 	nc      *nats.Conn
@@ -289,8 +293,8 @@ func (s *Store) Store(ctx context.Context, events []normalize.Event) (duplicates
 	}
 	for i := range events {
 		if ev := &events[i]; ev.ID == "" || ev.Provider == "" || ev.Type == "" {
-			return 0, fmt.Errorf("not publishing event %q: it needs an id, a provider and a type (provider %q, type %q)",
-				ev.ID, ev.Provider, ev.Type)
+			return 0, fmt.Errorf("not publishing event %q: it needs an id, a provider and a type (provider %q, type %q): %w",
+				ev.ID, ev.Provider, ev.Type, ErrInvalidEvent)
 		}
 	}
 	for i := range events {
@@ -300,7 +304,7 @@ func (s *Store) Store(ctx context.Context, events []normalize.Event) (duplicates
 		// without json.Marshal re-scanning and copying them.
 		body, err := ev.MarshalJSON()
 		if err != nil {
-			return 0, fmt.Errorf("encode %s event %s: %w", ev.Type, ev.ID, err)
+			return 0, fmt.Errorf("encode %s event %s: %w (%w)", ev.Type, ev.ID, ErrInvalidEvent, err)
 		}
 		h := make(nats.Header, 3) // + Nats-Expected-Stream, added by nats.go
 		h[jetstream.MsgIDHeader] = []string{ev.ID}

@@ -21,9 +21,16 @@ func Start(tb testing.TB) *server.Server {
 // start another on the same data to prove what survived.
 func StartIn(tb testing.TB, storeDir string) *server.Server {
 	tb.Helper()
+	return StartAt(tb, storeDir, server.RANDOM_PORT)
+}
+
+// StartAt is StartIn on a chosen port, so a test can stop a server and
+// start it again where its clients will reconnect.
+func StartAt(tb testing.TB, storeDir string, port int) *server.Server {
+	tb.Helper()
 	s, err := server.NewServer(&server.Options{
 		Host:      "127.0.0.1",
-		Port:      server.RANDOM_PORT,
+		Port:      port,
 		JetStream: true,
 		StoreDir:  storeDir,
 		NoSigs:    true,
