@@ -8,6 +8,7 @@
 //	mlango ussd demo                 print the built-in USSD menu
 //	mlango ussd-sim [-inputs 1,1]    dial a running gateway as Africa's Talking does
 //	mlango replay [-since 2h] (-to-subject S | -to-url URL | -raw -to-url BASE)  re-deliver stored events
+//	mlango stats [-last 15m] [-subject S]  summarise recent events; flag failing operators
 //
 // This file is the only place concrete types are wired together: config
 // into publish and gateway, and the provider list into the router.
@@ -90,6 +91,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 	}
 	if len(args) > 0 && args[0] == "replay" {
 		return replayCmd(ctx, args[1:], stdout, stderr, getenv)
+	}
+	if len(args) > 0 && args[0] == "stats" {
+		return statsCmd(ctx, args[1:], stdout, stderr, getenv)
 	}
 	if len(args) > 0 && args[0] == "serve" {
 		args = args[1:]
