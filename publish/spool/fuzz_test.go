@@ -8,8 +8,8 @@ import (
 	"testing"
 )
 
-// FuzzOpen feeds arbitrary bytes to Open as a segment file. Open must not
-// panic, and every record it yields must be a frame, byte for byte, with a
+// FuzzOpen feeds arbitrary bytes to Open as a segment file, or as two when
+// split cuts it in two (damage in an older segment). Open must not panic, and every record it yields must be a frame, byte for byte, with a
 // valid checksum that was in the input, in seq order. Appends after it must
 // survive another reopen behind the recovered records.
 func FuzzOpen(f *testing.F) {
@@ -17,17 +17,26 @@ func FuzzOpen(f *testing.F) {
 	for i := range 4 {
 		valid = appendFrame(valid, uint64(i+1), int64(i)*1e9, payload(i))
 	}
-	f.Add(valid)
-	f.Add(valid[:len(valid)-3])
-	f.Add(append(bytes.Clone(valid), make([]byte, 64)...))
-	f.Add(append(valid[:40:40], valid[60:]...))
-	f.Add([]byte{})
-	f.Add([]byte("MLSP not a frame"))
+	second := int64(len(appendFrame(nil, 1, 0, payload(0))))
+	f.Add(valid, int64(0))
+	f.Add(valid, second)
+	f.Add(valid[:len(valid)-3], int64(0))
+	f.Add(append(bytes.Clone(valid), make([]byte, 64)...), int64(0))
+	f.Add(append(valid[:40:40], valid[60:]...), int64(0))
+	f.Add(append(valid[:40:40], valid[60:]...), int64(100))
+	f.Add([]byte{}, int64(0))
+	f.Add([]byte("MLSP not a frame"), int64(0))
 
-	f.Fuzz(func(t *testing.T, seg []byte) {
+	f.Fuzz(func(t *testing.T, seg []byte, split int64) {
 		dir := t.TempDir()
-		if err := os.WriteFile(filepath.Join(dir, segName(1)), seg, 0o640); err != nil {
-			t.Fatal(err)
+		files := [][]byte{seg}
+		if split > 0 && split < int64(len(seg)) {
+			files = [][]byte{seg[:split], seg[split:]}
+		}
+		for i, b := range files {
+			if err := os.WriteFile(filepath.Join(dir, segName(uint64(i+1))), b, 0o640); err != nil {
+				t.Fatal(err)
+			}
 		}
 		o := Options{Dir: dir, NoSync: true}
 		s, rec, err := Open(o)

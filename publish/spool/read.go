@@ -20,7 +20,11 @@ type span struct {
 // limit) but always returning at least one record when there is one. It
 // returns nil when the spool is empty; repeated Peeks without Ack return the
 // same records. Only durable records are seen, and the disk is read without
-// holding the lock Append needs. Each record's checksum is checked again.
+// holding the lock Append needs.
+//
+// Each record's checksum is checked again. A record damaged on disk since it
+// was written yields the records before it and a *CorruptRecordError; the
+// consumer can report it and Ack its Seq to get past it.
 func (s *Spool) Peek(max int, maxBytes int64) ([]Record, error) {
 	spans, err := s.plan(max, maxBytes)
 	if err != nil || len(spans) == 0 {
@@ -29,7 +33,7 @@ func (s *Spool) Peek(max int, maxBytes int64) ([]Record, error) {
 	var out []Record
 	for _, sp := range spans {
 		if out, err = s.read(out, sp); err != nil {
-			return nil, err
+			return out, err
 		}
 	}
 	return out, nil
@@ -68,26 +72,37 @@ func (s *Spool) plan(max int, maxBytes int64) ([]span, error) {
 func (s *Spool) read(out []Record, sp span) ([]Record, error) {
 	f, err := s.openFile(sp.path, os.O_RDONLY, 0)
 	if err != nil {
-		return nil, fmt.Errorf("spool: peek %s: %w", sp.path, err)
+		return out, fmt.Errorf("spool: peek %s: %w", sp.path, err)
 	}
 	defer f.Close()
 	start, last := sp.ents[0].off, sp.ents[len(sp.ents)-1]
 	buf := make([]byte, last.off+last.size-start)
 	if _, err := f.Seek(start, io.SeekStart); err != nil {
-		return nil, fmt.Errorf("spool: peek %s: %w", sp.path, err)
+		return out, fmt.Errorf("spool: peek %s: %w", sp.path, err)
 	}
 	if _, err := io.ReadFull(f, buf); err != nil {
-		return nil, fmt.Errorf("spool: peek %s at %d: %w", sp.path, start, err)
+		return out, fmt.Errorf("spool: peek %s at %d: %w", sp.path, start, err)
 	}
 	for _, e := range sp.ents {
 		fr, ok := decodeFrame(buf[e.off-start : e.off-start+e.size])
 		if !ok || fr.seq != e.seq {
-			return nil, fmt.Errorf("spool: record %d in %s at offset %d changed on disk since it was written (disk corruption?)",
-				e.seq, sp.path, e.off)
+			return out, &CorruptRecordError{Seq: e.seq, Path: sp.path, Offset: e.off}
 		}
 		out = append(out, Record{Seq: fr.seq, Time: time.Unix(0, fr.ns), Data: fr.data})
 	}
 	return out, nil
+}
+
+// CorruptRecordError is a record that changed on disk after it was written.
+type CorruptRecordError struct {
+	Seq    uint64
+	Path   string
+	Offset int64
+}
+
+func (e *CorruptRecordError) Error() string {
+	return fmt.Sprintf("spool: record %d in %s at offset %d changed on disk since it was written (failing disk?); Ack %d to skip it",
+		e.Seq, e.Path, e.Offset, e.Seq)
 }
 
 // Ack marks the records with Seq <= upTo delivered: it forgets them, deletes
@@ -108,7 +123,7 @@ func (s *Spool) Ack(upTo uint64) error {
 		s.mu.Unlock()
 		return nil
 	}
-	var dead []string
+	var dead []*segment
 	for len(s.segs) > 0 {
 		g := s.segs[0]
 		n := 0
@@ -127,17 +142,15 @@ func (s *Spool) Ack(upTo uint64) error {
 		if len(g.recs) > 0 || len(s.segs) == 1 {
 			break
 		}
-		dead = append(dead, g.path)
+		dead = append(dead, g)
 		s.segs = s.segs[1:]
 	}
 	s.acked = upTo
 	s.mu.Unlock()
 
 	errs := []error{s.writeCheckpoint(upTo)}
-	for _, p := range dead {
-		if err := os.Remove(p); err != nil && !errors.Is(err, os.ErrNotExist) {
-			errs = append(errs, fmt.Errorf("spool: delete acknowledged segment: %w", err))
-		}
+	for _, g := range dead {
+		errs = append(errs, g.retire())
 	}
 	return errors.Join(errs...)
 }

@@ -15,11 +15,13 @@ import (
 )
 
 const (
-	segSuffix  = ".seg"
-	ckptName   = "checkpoint"
-	ckptMagic  = 0x4b43534d // "MSCK"
-	ckptSize   = 16
-	segNameLen = 20 // zero-padded first seq, so names sort in order
+	segSuffix     = ".seg"
+	corruptSuffix = ".corrupt" // a corrupt segment, acknowledged and kept for an operator
+	ckptName      = "checkpoint"
+	lockName      = "lock"
+	ckptMagic     = 0x4b43534d // "MSCK"
+	ckptSize      = 16
+	segNameLen    = 20 // zero-padded first seq, so names sort in order
 )
 
 func segName(first uint64) string { return fmt.Sprintf("%020d%s", first, segSuffix) }
@@ -56,8 +58,16 @@ func Open(o Options) (*Spool, Recovery, error) {
 	if err := os.MkdirAll(o.Dir, 0o750); err != nil {
 		return nil, Recovery{}, fmt.Errorf("spool: create %s: %w", o.Dir, err)
 	}
+	lock, err := lockDir(o.Dir)
+	if err != nil {
+		return nil, Recovery{}, err
+	}
+	s.lock = lock
 	rec, err := s.recover()
 	if err != nil {
+		if s.lock != nil {
+			s.lock.Close()
+		}
 		if s.ckpt != nil {
 			s.ckpt.Close()
 		}
@@ -90,6 +100,7 @@ func (s *Spool) recover() (Recovery, error) {
 		}
 		rec.TornBytes += torn
 		if corrupt {
+			g.corrupt = true
 			rec.CorruptSegments = append(rec.CorruptSegments, g.path)
 		}
 		last = max(last, first-1)
@@ -112,13 +123,13 @@ func (s *Spool) recover() (Recovery, error) {
 	s.live.Store(int64(rec.Records))
 	if healthy {
 		f, err := s.openFile(s.w.seg.path, os.O_RDWR, 0)
-		if err == nil {
-			_, err = f.Seek(s.w.size, io.SeekStart)
-		}
 		if err != nil {
 			return rec, fmt.Errorf("spool: open %s for appending: %w", s.w.seg.path, err)
 		}
-		s.w.f = f
+		s.w.f = f // closed by Open if the Seek fails
+		if _, err := f.Seek(s.w.size, io.SeekStart); err != nil {
+			return rec, fmt.Errorf("spool: open %s for appending: %w", s.w.seg.path, err)
+		}
 	}
 	return rec, nil
 }
@@ -137,7 +148,7 @@ func (s *Spool) dropAcked() {
 	keep := s.segs[:0]
 	for i, g := range s.segs {
 		if len(g.recs) == 0 && i < len(s.segs)-1 {
-			os.Remove(g.path)
+			g.retire() // a failure leaves it for the next Open
 			continue
 		}
 		keep = append(keep, g)

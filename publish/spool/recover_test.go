@@ -2,6 +2,7 @@ package spool
 
 import (
 	"bytes"
+	"errors"
 	"os"
 	"slices"
 	"sync"
@@ -108,6 +109,14 @@ func TestCorruptionInOlderSegment(t *testing.T) {
 	if seq, err := s.Append([]byte("x")); err != nil || seq != 31 {
 		t.Fatalf("Append = %d, %v", seq, err)
 	}
+	// Acknowledged, the corrupt segment is set aside, not deleted: past
+	// the damage lie valid records an operator may want.
+	if err := s.Ack(31); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(bad.path + corruptSuffix); err != nil {
+		t.Fatalf("corrupt segment not kept aside: %v", err)
+	}
 }
 
 // TestCorruptionInLastSegment: damage with valid records after it is not a
@@ -200,10 +209,17 @@ func TestKill9(t *testing.T) {
 		}
 	}
 
-	// Reopening the live directory without Close is the same crash.
-	r, _ := open(t, o)
+	// The directory as the quiet but unclosed spool left it is what a
+	// kill -9 between Appends leaves (the kernel drops the lock).
+	r, _ := open(t, Options{Dir: copyDir(t, dir), SegmentBytes: 2048, NoSync: true})
 	if n := len(peekAll(t, r)); n != len(confirmed) {
 		t.Fatalf("reopen without Close: %d records, %d appended", n, len(confirmed))
+	}
+	if s2, _, err := Open(o); err == nil {
+		s2.Close()
+		if lockSupported {
+			t.Fatal("a second Open of a directory in use succeeded")
+		}
 	}
 }
 
@@ -213,4 +229,28 @@ func maps(m map[uint64][]byte) map[uint64]bool {
 		out[k] = true
 	}
 	return out
+}
+
+// TestPeekFindsDamageAfterWrite: a record rots on disk while the spool runs.
+// Peek hands over the records before it and names the bad one, and acking
+// it lets the consumer go on.
+func TestPeekFindsDamageAfterWrite(t *testing.T) {
+	s, _ := open(t, Options{Dir: t.TempDir(), NoSync: true})
+	appendN(t, s, 5, payload)
+	s.mu.Lock()
+	g, bad := s.segs[0], s.segs[0].recs[2]
+	s.mu.Unlock()
+	corruptAt(t, g.path, bad.off)
+
+	got, err := s.Peek(0, 0)
+	var ce *CorruptRecordError
+	if !errors.As(err, &ce) || ce.Seq != 3 || !slices.Equal(seqsOf(got), []uint64{1, 2}) {
+		t.Fatalf("Peek = %v, %v; want 1, 2 and record 3 corrupt", seqsOf(got), err)
+	}
+	if err := s.Ack(ce.Seq); err != nil {
+		t.Fatal(err)
+	}
+	if got := seqsOf(peekAll(t, s)); !slices.Equal(got, []uint64{4, 5}) {
+		t.Fatalf("after acking the bad record: %v", got)
+	}
 }

@@ -1,20 +1,31 @@
 // Package spool is a durable write-ahead spool of opaque records on local
 // disk. The gateway appends an event here when JetStream cannot acknowledge it
 // in time, so it can still answer the carrier 2xx; a forwarder later drains
-// the spool to JetStream in order (Peek, publish, Ack).
+// the spool to JetStream in order:
 //
-// The spool owns every *.seg file and the checkpoint file in its directory.
+//	for {
+//		wake := s.Wait()
+//		recs, err := s.Peek(100, 1<<20)
+//		if len(recs) == 0 && err == nil { <-wake; continue }
+//		... publish recs in order, then s.Ack(recs[len(recs)-1].Seq)
+//	}
+//
 // Records live in segment files named after the sequence number of their
-// first record; each record is framed with a CRC-32C so a torn or zeroed tail
-// is recognised after a crash and never replayed. Acknowledged segments are
-// deleted. Delivery is at-least-once: after a crash the records since the
-// last persisted Ack are delivered again, so the consumer must de-duplicate.
+// first record. Each record is framed with a CRC-32C, so a torn or zeroed
+// tail is recognised after a crash and cut, never replayed. Acknowledged
+// segments are deleted. Delivery is at-least-once: after a crash the records
+// since the last persisted Ack come again, so the consumer de-duplicates.
+// Seqs only grow, across restarts too, but have gaps where an Append failed.
 //
+// The spool owns its directory: *.seg, *.seg.corrupt (damaged segments set
+// aside for an operator), checkpoint, lock and .probe. One process at a time
+// (Open takes a lock). It keeps about 32 bytes of memory per live record.
 // It imports only the standard library.
 package spool
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"sync"
@@ -81,6 +92,7 @@ type Stats struct {
 	Bytes           int64     // their size on disk, framing included
 	Oldest          time.Time // append time of the oldest unacknowledged record; zero when empty
 	Appended, Acked uint64    // records, since Open
+	Syncs           uint64    // fsyncs of appended data since Open; Appended/Syncs is what group commit saves
 	Err             error     // last write/sync error while the spool is failing writes, else nil
 }
 
@@ -97,6 +109,23 @@ type segment struct {
 	first uint64 // from the name: no record in it is below this
 	path  string
 	recs  []entry
+	// corrupt segments are renamed aside, not deleted, once acknowledged:
+	// past the damage there may be records an operator can still rescue.
+	corrupt bool
+}
+
+// retire removes a segment whose records are all acknowledged.
+func (g *segment) retire() error {
+	var err error
+	if g.corrupt {
+		err = os.Rename(g.path, g.path+corruptSuffix)
+	} else {
+		err = os.Remove(g.path)
+	}
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("spool: delete acknowledged segment: %w", err)
+	}
+	return nil
 }
 
 // batch is the group of Appends that share one write and one fsync.
@@ -115,6 +144,7 @@ type Spool struct {
 	o        Options
 	openFile func(string, int, os.FileMode) (File, error)
 	ckpt     File
+	lock     *os.File // held while open; nil where locking is unsupported
 
 	ackMu sync.Mutex // serialises Ack so the checkpoint only moves forward
 
@@ -130,6 +160,7 @@ type Spool struct {
 	wake      chan struct{}
 	closed    bool
 	appended  uint64
+	syncs     uint64
 	ackedN    uint64
 	live      atomic.Int64 // mirrors the record count for Len without the lock
 
@@ -162,6 +193,7 @@ func (s *Spool) Stats() Stats {
 		Bytes:    s.liveBytes,
 		Appended: s.appended,
 		Acked:    s.ackedN,
+		Syncs:    s.syncs,
 		Err:      s.err,
 	}
 	for _, g := range s.segs {
@@ -194,6 +226,9 @@ func (s *Spool) Close() error {
 	s.ackMu.Lock()
 	errs = append(errs, s.ckpt.Close())
 	s.ackMu.Unlock()
+	if s.lock != nil {
+		errs = append(errs, s.lock.Close())
+	}
 	return errors.Join(errs...)
 }
 

@@ -112,6 +112,9 @@ func (s *Spool) commit(b *batch) {
 		s.liveBytes += int64(len(b.buf))
 		s.durable = b.ents[len(b.ents)-1].seq
 		s.appended += uint64(len(b.ents))
+		if !s.o.NoSync {
+			s.syncs++
+		}
 		s.live.Add(int64(len(b.ents)))
 		s.err = nil
 		if !s.closed {
@@ -146,7 +149,7 @@ func (s *Spool) write(b *batch) (int64, error) {
 	}
 	if err != nil {
 		s.rollback()
-		return 0, fmt.Errorf("spool %s to %s failed: %w; %s", op, s.w.seg.path, err, advice(err))
+		return 0, fmt.Errorf("spool %s to %s failed: %w; %s", op, s.w.seg.path, cause(err), advice(err))
 	}
 	base := s.w.size
 	s.w.size += int64(len(b.buf))
@@ -173,7 +176,7 @@ func (s *Spool) rotate(first uint64) error {
 	path := filepath.Join(s.o.Dir, segName(first))
 	f, err := s.openFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o640)
 	if err != nil {
-		return fmt.Errorf("spool create %s failed: %w; %s", path, err, advice(err))
+		return fmt.Errorf("spool create %s failed: %w; %s", path, cause(err), advice(err))
 	}
 	if !s.o.NoSync {
 		// The new name must survive a crash, or so would not its records.
@@ -202,6 +205,16 @@ func syncDir(dir string) error {
 	err = d.Sync()
 	if cerr := d.Close(); err == nil {
 		err = cerr
+	}
+	return err
+}
+
+// cause strips the *os.PathError our message already says the same as, so
+// it reads "write to X failed: no space left on device"; errors.Is still
+// finds the errno.
+func cause(err error) error {
+	if pe, ok := errors.AsType[*os.PathError](err); ok {
+		return pe.Err
 	}
 	return err
 }
