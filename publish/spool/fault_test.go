@@ -129,3 +129,31 @@ func TestReadOnlyAfterPartialWrite(t *testing.T) {
 		t.Fatalf("records = %v", got)
 	}
 }
+
+// TestNewSegmentFails: the segment is full and the next one cannot be
+// created (the filesystem went read-only). Appends fail saying so, and
+// succeed once it is writable again.
+func TestNewSegmentFails(t *testing.T) {
+	dir := t.TempDir()
+	fs := newFaultFS()
+	s, _ := open(t, Options{Dir: dir, SegmentBytes: 100, OpenFile: fs.open})
+	appendN(t, s, 3, payload)
+	fs.set(func(fs *faultFS) { fs.openErr = syscall.EROFS })
+	_, err := s.Append([]byte("needs a new segment"))
+	if !errors.Is(err, syscall.EROFS) || !strings.Contains(err.Error(), "read-only") {
+		t.Fatalf("Append err = %v, want EROFS with advice", err)
+	}
+	if err := s.Check(); !errors.Is(err, syscall.EROFS) {
+		t.Fatalf("Check = %v", err)
+	}
+	fs.set(func(fs *faultFS) { fs.openErr = nil })
+	seq, err := s.Append([]byte("writable again"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	s, rec := open(t, Options{Dir: dir})
+	if got := seqsOf(peekAll(t, s)); !slices.Equal(got, []uint64{1, 2, 3, seq}) || len(rec.CorruptSegments) != 0 {
+		t.Fatalf("reopen: %v, %+v", got, rec)
+	}
+}

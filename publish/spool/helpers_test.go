@@ -104,6 +104,7 @@ type faultFS struct {
 	budget   int64 // bytes that can still be written; < 0 means no limit
 	syncErr  error
 	truncErr error
+	openErr  error // for files opened with O_CREATE
 	syncs    int
 	syncHook func() // called at the start of every Sync, outside mu
 }
@@ -117,6 +118,12 @@ func (fs *faultFS) set(fn func(fs *faultFS)) {
 }
 
 func (fs *faultFS) open(name string, flag int, perm os.FileMode) (File, error) {
+	fs.mu.Lock()
+	err := fs.openErr
+	fs.mu.Unlock()
+	if err != nil && flag&os.O_CREATE != 0 {
+		return nil, &os.PathError{Op: "open", Path: name, Err: err}
+	}
 	f, err := os.OpenFile(name, flag, perm)
 	if err != nil {
 		return nil, err

@@ -55,8 +55,8 @@ func Open(o Options) (*Spool, Recovery, error) {
 			return os.OpenFile(name, flag, perm)
 		}
 	}
-	if err := os.MkdirAll(o.Dir, 0o750); err != nil {
-		return nil, Recovery{}, fmt.Errorf("spool: create %s: %w", o.Dir, err)
+	if err := makeDir(o.Dir, o.NoSync); err != nil {
+		return nil, Recovery{}, err
 	}
 	lock, err := lockDir(o.Dir)
 	if err != nil {
@@ -78,6 +78,24 @@ func Open(o Options) (*Spool, Recovery, error) {
 	}
 	go s.run()
 	return s, rec, nil
+}
+
+// makeDir creates dir if missing and fsyncs its parent, so a crash cannot
+// lose the directory with the records in it.
+func makeDir(dir string, noSync bool) error {
+	if _, err := os.Stat(dir); err == nil {
+		return nil
+	}
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return fmt.Errorf("spool: create %s: %w", dir, err)
+	}
+	if noSync {
+		return nil
+	}
+	if err := syncDir(filepath.Dir(filepath.Clean(dir))); err != nil {
+		return fmt.Errorf("spool: fsync the parent of %s: %w", dir, err)
+	}
+	return nil
 }
 
 func (s *Spool) recover() (Recovery, error) {

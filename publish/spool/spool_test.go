@@ -333,3 +333,71 @@ func waitFor(tb testing.TB, cond func() bool) {
 		runtime.Gosched()
 	}
 }
+
+// TestForwarderDrainsWhileAppending runs the forwarder's loop (Wait, Peek,
+// Ack) against concurrent Appends across rotating segments: it must see
+// every record once, in seq order, and leave the directory nearly empty.
+func TestForwarderDrainsWhileAppending(t *testing.T) {
+	dir := t.TempDir()
+	s, _ := open(t, Options{Dir: dir, SegmentBytes: 512, NoSync: true})
+	const writers, each = 16, 100
+	var wg sync.WaitGroup
+	for g := range writers {
+		wg.Go(func() {
+			for i := range each {
+				if _, err := s.Append([]byte{byte(g), byte(i)}); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		})
+	}
+	var last uint64
+	seen := 0
+	for seen < writers*each {
+		wake := s.Wait()
+		recs, err := s.Peek(7, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(recs) == 0 {
+			<-wake
+			continue
+		}
+		for _, r := range recs {
+			if r.Seq <= last {
+				t.Fatalf("seq %d delivered after %d", r.Seq, last)
+			}
+			last = r.Seq
+		}
+		seen += len(recs)
+		if err := s.Ack(last); err != nil {
+			t.Fatal(err)
+		}
+	}
+	wg.Wait()
+	if s.Len() != 0 || peekAll(t, s) != nil {
+		t.Fatalf("Len %d after draining", s.Len())
+	}
+	if n := len(segFiles(t, dir)); n != 1 {
+		t.Fatalf("%d segment files after draining, want the last one only", n)
+	}
+	if st := s.Stats(); st.Appended != writers*each || st.Acked != writers*each || st.Bytes != 0 {
+		t.Fatalf("Stats = %+v", st)
+	}
+}
+
+func TestOpenCreatesDir(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "var", "spool")
+	s, _ := open(t, Options{Dir: dir})
+	if _, err := s.Append([]byte("x")); err != nil {
+		t.Fatal(err)
+	}
+	// At most 0o750: the umask may take more away.
+	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() || fi.Mode().Perm()&^0o750 != 0 {
+		t.Fatalf("spool dir: %v, %v", fi, err)
+	}
+	if _, _, err := Open(Options{}); err == nil {
+		t.Fatal("Open without a Dir succeeded")
+	}
+}
