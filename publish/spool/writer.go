@@ -23,9 +23,11 @@ type writer struct {
 // returns nil they are on disk and fsynced (unless NoSync); the rest get
 // consecutive seqs. Concurrent Appends share one write and one fsync.
 //
-// On error none of the records will be delivered: ErrFull (answer 503),
-// ErrTooLarge, ErrClosed, or a write/sync error naming the file and what to
-// do. Later Appends retry the disk.
+// On error the records are not delivered: ErrFull (answer 503), ErrTooLarge,
+// ErrClosed, or a write/sync error naming the file and what to do; later
+// Appends retry the disk. One exception, at-least-once as ever: when fsync
+// failed and the disk then refused to cut the records back, they may be
+// delivered after a restart.
 func (s *Spool) Append(data ...[]byte) (first uint64, err error) {
 	if len(data) == 0 {
 		return 0, nil
