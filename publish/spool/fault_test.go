@@ -2,6 +2,7 @@ package spool
 
 import (
 	"errors"
+	"os"
 	"slices"
 	"strings"
 	"syscall"
@@ -155,5 +156,52 @@ func TestNewSegmentFails(t *testing.T) {
 	s, rec := open(t, Options{Dir: dir})
 	if got := seqsOf(peekAll(t, s)); !slices.Equal(got, []uint64{1, 2, 3, seq}) || len(rec.CorruptSegments) != 0 {
 		t.Fatalf("reopen: %v, %+v", got, rec)
+	}
+}
+
+// TestCheckpointWriteFails: Ack still moves the head in memory (the records
+// were delivered) but says the checkpoint was not saved; a reopen then
+// delivers them again rather than losing any.
+func TestCheckpointWriteFails(t *testing.T) {
+	dir := t.TempDir()
+	fs := newFaultFS()
+	s, _ := open(t, Options{Dir: dir, OpenFile: fs.open})
+	appendN(t, s, 4, payload)
+	fs.set(func(fs *faultFS) { fs.budget = 0 })
+	if err := s.Ack(2); !errors.Is(err, syscall.ENOSPC) {
+		t.Fatalf("Ack err = %v, want ENOSPC", err)
+	}
+	if got := seqsOf(peekAll(t, s)); !slices.Equal(got, []uint64{3, 4}) {
+		t.Fatalf("after Ack(2): %v", got)
+	}
+	s.Close()
+	s, _ = open(t, Options{Dir: dir})
+	if got := seqsOf(peekAll(t, s)); !slices.Equal(got, []uint64{1, 2, 3, 4}) {
+		t.Fatalf("after reopen: %v, want everything again", got)
+	}
+}
+
+// TestOpenCannotCutTornTail: Open refuses to start appending after a torn
+// tail it could not remove, and says where.
+func TestOpenCannotCutTornTail(t *testing.T) {
+	dir := t.TempDir()
+	s, _ := open(t, Options{Dir: dir, NoSync: true})
+	appendN(t, s, 2, payload)
+	s.Close()
+	path := segFiles(t, dir)[0]
+	b, _ := os.ReadFile(path)
+	if err := os.WriteFile(path, append(b, 0, 0, 0), 0o640); err != nil {
+		t.Fatal(err)
+	}
+	fs := newFaultFS()
+	fs.set(func(fs *faultFS) { fs.truncErr = syscall.EROFS })
+	_, _, err := Open(Options{Dir: dir, OpenFile: fs.open})
+	if !errors.Is(err, syscall.EROFS) || !strings.Contains(err.Error(), "torn tail") {
+		t.Fatalf("Open err = %v", err)
+	}
+	// The failed Open released the directory.
+	s, rec := open(t, Options{Dir: dir})
+	if rec.Records != 2 || rec.TornBytes != 3 {
+		t.Fatalf("Recovery = %+v", rec)
 	}
 }
