@@ -27,6 +27,10 @@ type Options struct {
 	Log       zerolog.Logger
 	// Now is the clock for receive times; tests pin it.
 	Now func() time.Time
+	// Observer, when set, is told about every finished request (metrics).
+	Observer handlers.Observer
+	// Metrics, when set, is served at GET /metrics.
+	Metrics http.Handler
 }
 
 // New builds the Echo server. It fails when two routes claim one path, so a
@@ -38,13 +42,17 @@ func New(o Options) (*echo.Echo, error) {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = handlers.ErrorHandler
-	e.Use(handlers.RequestLog(o.Log))
+	e.Use(handlers.RequestLog(o.Log, o.Observer))
 
 	e.GET("/healthz", func(c echo.Context) error { return c.String(http.StatusOK, "ok") })
 	e.GET("/readyz", readyz(o.Ready))
 
 	deps := handlers.Deps{Store: o.Store, Decoder: handlers.Decoder{Limit: o.BodyLimit}, Now: o.Now}
 	owner := map[string]string{"/healthz": "gateway", "/readyz": "gateway"}
+	if o.Metrics != nil {
+		e.GET("/metrics", echo.WrapHandler(o.Metrics))
+		owner["/metrics"] = "gateway"
+	}
 	for _, p := range o.Providers {
 		for _, rt := range p.Routes {
 			if prev, dup := owner[rt.Path]; dup {

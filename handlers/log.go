@@ -48,8 +48,9 @@ func badPrefix(c echo.Context) string {
 // RequestLog writes exactly one structured line per request, after the
 // answer: route, provider, status, latency and what was stored. It also
 // turns a handler's panic into a 500 so no panic reaches a client. Phone
-// numbers in external ids are masked; payloads are never logged.
-func RequestLog(log zerolog.Logger) echo.MiddlewareFunc {
+// numbers in external ids are masked; payloads are never logged. A non-nil
+// obs is told the same facts once the line is written.
+func RequestLog(log zerolog.Logger, obs Observer) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			start := time.Now()
@@ -58,7 +59,11 @@ func RequestLog(log zerolog.Logger) echo.MiddlewareFunc {
 			if err := recovered(next, lc); err != nil {
 				ErrorHandler(err, lc)
 			}
-			writeLine(log, c, &lc.info, time.Since(start))
+			latency := time.Since(start)
+			writeLine(log, c, &lc.info, latency)
+			if obs != nil {
+				obs.ObserveRequest(observation(c, &lc.info, latency))
+			}
 			*lc = logContext{}
 			logContexts.Put(lc)
 			return nil
@@ -114,7 +119,9 @@ func writeLine(log zerolog.Logger, c echo.Context, info *requestInfo, latency ti
 	e.Msg(http.StatusText(status))
 }
 
-func isProbe(route string) bool { return route == "/healthz" || route == "/readyz" }
+func isProbe(route string) bool {
+	return route == "/healthz" || route == "/readyz" || route == "/metrics"
+}
 
 // maskPhone keeps enough of an E.164 number to tell numbers apart in a log
 // without putting a subscriber's number at info level.

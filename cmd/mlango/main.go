@@ -165,13 +165,13 @@ func serve(ctx context.Context, cfg config.Config, log zerolog.Logger) error {
 	if err != nil {
 		return err
 	}
-	e, err := gateway.New(gateway.Options{
+	e, err := gateway.New(observed(gateway.Options{
 		Providers: provs,
 		Store:     store,
 		Ready:     store.Ready,
 		BodyLimit: int64(cfg.HTTP.BodyLimit),
 		Log:       log,
-	})
+	}, store, nil)) // nil: no spool gauges
 	if err != nil {
 		return err
 	}
