@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -35,6 +36,8 @@ type Durable struct {
 	spool *spool.Spool
 	log   zerolog.Logger
 	o     DurableOptions
+	// fwdOpts are the forwarder's publish options.
+	fwdOpts []jetstream.PublishOpt
 
 	spooling  atomic.Bool // logged once per outage, not once per request
 	full      atomic.Bool // the last append was refused for space; cleared by forwarding
@@ -79,12 +82,15 @@ func (o DurableOptions) withDefaults() DurableOptions {
 // the spool stay open and are the caller's to close, after Close.
 func NewDurable(store *Store, sp *spool.Spool, o DurableOptions, log zerolog.Logger) *Durable {
 	d := &Durable{
-		store: store,
-		spool: sp,
-		log:   log,
-		o:     o.withDefaults(),
-		stop:  make(chan struct{}),
-		done:  make(chan struct{}),
+		// No retries inside nats.go: a retry scheduled there outlives the
+		// attempt that made it and could land after the record before it.
+		fwdOpts: append(slices.Clip(store.pubOpts), jetstream.WithRetryAttempts(0)),
+		store:   store,
+		spool:   sp,
+		log:     log,
+		o:       o.withDefaults(),
+		stop:    make(chan struct{}),
+		done:    make(chan struct{}),
 	}
 	if n := sp.Len(); n > 0 {
 		st := sp.Stats()
@@ -282,7 +288,7 @@ func (d *Durable) forwardBatch(batch int) error {
 		h := make(nats.Header, 3)
 		h[jetstream.MsgIDHeader] = []string{m.id}
 		h[contentTypeHeader] = contentTypeValue
-		f, err := d.store.js.PublishMsgAsync(&nats.Msg{Subject: m.subject, Data: m.body, Header: h}, d.store.pubOpts...)
+		f, err := d.store.js.PublishMsgAsync(&nats.Msg{Subject: m.subject, Data: m.body, Header: h}, d.fwdOpts...)
 		if err != nil {
 			pubErr = fmt.Errorf("publish spooled event %s: %w", m.id, err)
 			break
@@ -291,13 +297,15 @@ func (d *Durable) forwardBatch(batch int) error {
 	}
 	timer := getTimer(d.store.timeout)
 	defer putTimer(timer)
-	acked := 0
+	acked, settled := 0, 0 // settled: futures whose outcome was read
 wait:
 	for _, f := range futs {
 		select {
 		case <-f.Ok():
 			acked++
+			settled++
 		case err := <-f.Err():
+			settled++
 			if pubErr == nil {
 				pubErr = fmt.Errorf("JetStream refused a spooled event: %w", err)
 			}
@@ -313,6 +321,24 @@ wait:
 			}
 			break wait
 		}
+	}
+	if settled < len(futs) {
+		// Let the rest of the batch resolve before the next attempt, so no
+		// publish from this one is still in flight (and able to land after
+		// a retried predecessor) when the forwarder tries again.
+		settle := getTimer(d.store.timeout)
+	drain:
+		for _, f := range futs[settled:] {
+			select {
+			case <-f.Ok():
+			case <-f.Err():
+			case <-settle.C:
+				break drain
+			case <-d.stop:
+				break drain
+			}
+		}
+		putTimer(settle)
 	}
 	if acked > 0 {
 		if err := d.spool.Ack(recs[acked-1].Seq); err != nil {

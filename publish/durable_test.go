@@ -118,7 +118,7 @@ func sameIDs(t *testing.T, got, want []string) {
 	}
 	for i := range want {
 		if got[i] != want[i] {
-			t.Fatalf("stream position %d holds %s, want %s (order or content differs)", i, got[i], want[i])
+			t.Fatalf("stream position %d holds %s, want %s (order or content differs)\ngot  %v\nwant %v", i, got[i], want[i], got, want)
 		}
 	}
 }
@@ -313,4 +313,42 @@ func FuzzDecodeSpoolRecord(f *testing.F) {
 			t.Fatalf("accepted a record with subject %q id %q from %d bytes", m.subject, m.id, len(b))
 		}
 	})
+}
+
+// A gateway started while NATS is unreachable serves from the spool, sets
+// up the stream when NATS appears, and forwards.
+func TestDurableStartsWithoutNATS(t *testing.T) {
+	storeDir := t.TempDir()
+	probe := natstest.StartIn(t, t.TempDir())
+	port := probe.Addr().(*net.TCPAddr).Port
+	probe.Shutdown()
+	probe.WaitForShutdown()
+	s, err := Open(testCtx(t), Options{
+		URLs: []string{fmt.Sprintf("nats://127.0.0.1:%d", port)}, PublishTimeout: time.Second, StartDisconnected: true,
+	}, zerolog.Nop())
+	if err != nil {
+		t.Fatalf("Open with NATS down and StartDisconnected: %v", err)
+	}
+	defer s.Close(context.Background())
+	kv, err := s.KV(testCtx(t), KVOptions{Bucket: "later", TTL: time.Minute})
+	if err != nil {
+		t.Fatalf("KV opened disconnected: %v", err)
+	}
+	sp, _, err := spool.Open(spool.Options{Dir: t.TempDir(), NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sp.Close()
+	d := NewDurable(s, sp, DurableOptions{MinBackoff: 5 * time.Millisecond, MaxBackoff: 50 * time.Millisecond}, zerolog.Nop())
+	defer d.Close()
+	events := testEvents(0, 5)
+	if _, err := d.Store(testCtx(t), events); err != nil {
+		t.Fatalf("Store with NATS down: %v", err)
+	}
+	srv := natstest.StartAt(t, storeDir, port)
+	eventually(t, 30*time.Second, "the spool to drain", func() bool { return sp.Len() == 0 })
+	sameIDs(t, streamIDs(t, srv), eventIDs(events))
+	if _, ok, err := kv.Create(testCtx(t), "k", []byte("v")); err != nil || !ok {
+		t.Fatalf("KV after NATS came: ok %v err %v", ok, err)
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -15,7 +16,11 @@ import (
 // callers can tell "no such key" and "someone else wrote first" from NATS
 // failing.
 type KV struct {
-	kv jetstream.KeyValue
+	kv jetstream.KeyValue // nil until created, when opened disconnected
+
+	s   *Store
+	cfg jetstream.KeyValueConfig
+	mu  sync.Mutex
 }
 
 // KVOptions describes a bucket. Replicas above 1 need a cluster.
@@ -36,6 +41,10 @@ func (s *Store) KV(ctx context.Context, o KVOptions) (*KV, error) {
 		Storage:     jetstream.FileStorage,
 		Replicas:    max(o.Replicas, 1),
 	}
+	if !s.nc.IsConnected() {
+		// Opened without NATS (StartDisconnected): create on first use.
+		return &KV{s: s, cfg: cfg}, nil
+	}
 	kv, err := s.js.CreateOrUpdateKeyValue(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("key-value bucket %s: %w", o.Bucket, err)
@@ -43,9 +52,30 @@ func (s *Store) KV(ctx context.Context, o KVOptions) (*KV, error) {
 	return &KV{kv: kv}, nil
 }
 
+// bucket is the bucket, created now if it was opened disconnected.
+func (k *KV) bucket(ctx context.Context) (jetstream.KeyValue, error) {
+	if k.s == nil {
+		return k.kv, nil
+	}
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.kv == nil {
+		kv, err := k.s.js.CreateOrUpdateKeyValue(ctx, k.cfg)
+		if err != nil {
+			return nil, fmt.Errorf("key-value bucket %s: %w", k.cfg.Bucket, err)
+		}
+		k.kv = kv
+	}
+	return k.kv, nil
+}
+
 // Get returns the value and revision; a nil value means no such key.
 func (k *KV) Get(ctx context.Context, key string) ([]byte, uint64, error) {
-	e, err := k.kv.Get(ctx, key)
+	kv, err := k.bucket(ctx)
+	if err != nil {
+		return nil, 0, err
+	}
+	e, err := kv.Get(ctx, key)
 	switch {
 	case errors.Is(err, jetstream.ErrKeyNotFound), errors.Is(err, jetstream.ErrKeyDeleted):
 		return nil, 0, nil
@@ -57,7 +87,11 @@ func (k *KV) Get(ctx context.Context, key string) ([]byte, uint64, error) {
 
 // Create stores a new key; ok is false when it already exists.
 func (k *KV) Create(ctx context.Context, key string, value []byte) (uint64, bool, error) {
-	rev, err := k.kv.Create(ctx, key, value)
+	kv, err := k.bucket(ctx)
+	if err != nil {
+		return 0, false, err
+	}
+	rev, err := kv.Create(ctx, key, value)
 	if errors.Is(err, jetstream.ErrKeyExists) {
 		return 0, false, nil
 	}
@@ -67,7 +101,11 @@ func (k *KV) Create(ctx context.Context, key string, value []byte) (uint64, bool
 // Update replaces the value if the key is still at revision; ok is false
 // when another writer changed it first.
 func (k *KV) Update(ctx context.Context, key string, value []byte, revision uint64) (uint64, bool, error) {
-	rev, err := k.kv.Update(ctx, key, value, revision)
+	kv, err := k.bucket(ctx)
+	if err != nil {
+		return 0, false, err
+	}
+	rev, err := kv.Update(ctx, key, value, revision)
 	if isWrongRevision(err) {
 		return 0, false, nil
 	}
@@ -76,7 +114,11 @@ func (k *KV) Update(ctx context.Context, key string, value []byte, revision uint
 
 // Delete removes the key; a missing key is not an error.
 func (k *KV) Delete(ctx context.Context, key string) error {
-	err := k.kv.Delete(ctx, key)
+	kv, err := k.bucket(ctx)
+	if err != nil {
+		return err
+	}
+	err = kv.Delete(ctx, key)
 	if errors.Is(err, jetstream.ErrKeyNotFound) {
 		return nil
 	}

@@ -48,6 +48,11 @@ type Options struct {
 	// PublishTimeout bounds how long Store waits for JetStream's
 	// acknowledgements. Default 5 seconds.
 	PublishTimeout time.Duration
+	// StartDisconnected lets Open return while the NATS URLs cannot be
+	// reached: the stream is set up once the connection comes. Only worth
+	// it with a spool in front (Durable), which keeps what is accepted in
+	// the meantime: a gateway restarted during a NATS outage must serve.
+	StartDisconnected bool
 }
 
 // Defaults applied by Open.
@@ -216,11 +221,16 @@ func Open(ctx context.Context, o Options, log zerolog.Logger) (*Store, error) {
 		}
 	} else {
 		url := strings.Join(o.URLs, ",")
+		if o.StartDisconnected {
+			copts = append(copts, nats.RetryOnFailedConnect(true))
+		}
 		s.nc, err = nats.Connect(url, copts...)
 		if err != nil {
 			return nil, fmt.Errorf("connect to NATS at %s: %w", url, err)
 		}
-		log.Info().Str("url", s.nc.ConnectedUrlRedacted()).Msg("connected to NATS")
+		if s.nc.IsConnected() {
+			log.Info().Str("url", s.nc.ConnectedUrlRedacted()).Msg("connected to NATS")
+		}
 	}
 
 	s.js, err = jetstream.New(s.nc,
@@ -229,6 +239,12 @@ func Open(ctx context.Context, o Options, log zerolog.Logger) (*Store, error) {
 		// pending slot forever; Store has given up on it by then anyway.
 		jetstream.WithPublishAsyncTimeout(o.PublishTimeout),
 	)
+	if err == nil && !s.nc.IsConnected() {
+		log.Warn().Strs("urls", redactURLs(o.URLs)).
+			Msg("NATS unreachable at start; serving anyway (events are spooled) and setting up the stream once it answers")
+		go s.ensureStreamLater(o)
+		return s, nil
+	}
 	if err == nil {
 		err = s.ensureStream(ctx, o)
 	}
@@ -238,6 +254,52 @@ func Open(ctx context.Context, o Options, log zerolog.Logger) (*Store, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// ensureStreamLater sets up the stream once the connection Open started
+// without comes up, retrying until it succeeds or the store closes.
+func (s *Store) ensureStreamLater(o Options) {
+	up := s.nc.StatusChanged(nats.CONNECTED)
+	defer s.nc.RemoveStatusListener(up)
+	if !s.nc.IsConnected() {
+		select {
+		case <-up:
+		case <-s.closed:
+			return
+		}
+	}
+	wait := 100 * time.Millisecond
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), o.PublishTimeout)
+		err := s.ensureStream(ctx, o)
+		cancel()
+		if err == nil {
+			s.log.Info().Str("url", s.nc.ConnectedUrlRedacted()).Msg("connected to NATS; stream ready")
+			return
+		}
+		s.log.Warn().Err(err).Msg("setting up the JetStream stream; retrying")
+		t := time.NewTimer(wait)
+		select {
+		case <-t.C:
+		case <-s.closed:
+			t.Stop()
+			return
+		}
+		wait = min(2*wait, 5*time.Second)
+	}
+}
+
+func redactURLs(urls []string) []string {
+	out := make([]string, len(urls))
+	for i, u := range urls {
+		if at := strings.LastIndex(u, "@"); at >= 0 {
+			if scheme := strings.Index(u, "://"); scheme >= 0 && scheme < at {
+				u = u[:scheme+3] + "[REDACTED]" + u[at:]
+			}
+		}
+		out[i] = u
+	}
+	return out
 }
 
 // Subject returns the subject an event of typ from provider is published
