@@ -52,13 +52,31 @@ type Config struct {
 
 // HTTPConfig configures the callback listener.
 type HTTPConfig struct {
-	Addr            string   `yaml:"addr"`       // host:port
-	BodyLimit       Size     `yaml:"body_limit"` // largest accepted request body
-	ReadTimeout     Duration `yaml:"read_timeout"`
+	Addr      string `yaml:"addr"`       // host:port
+	BodyLimit Size   `yaml:"body_limit"` // largest accepted request body
+	// ReadHeaderTimeout bounds reading a request's headers: a client
+	// trickling them (slowloris) is cut off.
+	ReadHeaderTimeout Duration `yaml:"read_header_timeout"`
+	ReadTimeout       Duration `yaml:"read_timeout"` // the whole request, body included
+	// WriteTimeout runs from the end of the headers to the end of the
+	// answer, so it covers the JetStream ack wait (publish.timeout).
 	WriteTimeout    Duration `yaml:"write_timeout"`
-	IdleTimeout     Duration `yaml:"idle_timeout"`
+	IdleTimeout     Duration `yaml:"idle_timeout"`     // a kept-alive connection between requests
+	MaxHeaderBytes  Size     `yaml:"max_header_bytes"` // larger header blocks get 431
 	ShutdownTimeout Duration `yaml:"shutdown_timeout"` // graceful drain on SIGTERM
+	TLS             TLSFiles `yaml:"tls"`
 }
+
+// TLSFiles names the PEM certificate (chain) and key HTTPS is served with.
+// Both empty: plain HTTP (behind a terminating proxy, say). The files are
+// re-read when they change, so a renewal needs no restart.
+type TLSFiles struct {
+	CertFile string `yaml:"cert_file"`
+	KeyFile  string `yaml:"key_file"`
+}
+
+// Enabled reports whether HTTPS is configured.
+func (t TLSFiles) Enabled() bool { return t.CertFile != "" || t.KeyFile != "" }
 
 // NATSConfig says where events are published.
 type NATSConfig struct {
@@ -103,12 +121,14 @@ type LogConfig struct {
 func Default() Config {
 	return Config{
 		HTTP: HTTPConfig{
-			Addr:            ":8080",
-			BodyLimit:       1 * MiB,
-			ReadTimeout:     Duration(10 * time.Second),
-			WriteTimeout:    Duration(15 * time.Second),
-			IdleTimeout:     Duration(60 * time.Second),
-			ShutdownTimeout: Duration(20 * time.Second),
+			Addr:              ":8080",
+			BodyLimit:         1 * MiB,
+			ReadHeaderTimeout: Duration(5 * time.Second),
+			ReadTimeout:       Duration(10 * time.Second),
+			WriteTimeout:      Duration(15 * time.Second),
+			IdleTimeout:       Duration(60 * time.Second),
+			MaxHeaderBytes:    64 * KiB,
+			ShutdownTimeout:   Duration(20 * time.Second),
 		},
 		NATS: NATSConfig{
 			Listen: "127.0.0.1:4222",
@@ -156,12 +176,15 @@ func (c Config) Redacted() map[string]any {
 	}
 	return map[string]any{
 		"http": map[string]any{
-			"addr":             c.HTTP.Addr,
-			"body_limit":       c.HTTP.BodyLimit.String(),
-			"read_timeout":     c.HTTP.ReadTimeout.String(),
-			"write_timeout":    c.HTTP.WriteTimeout.String(),
-			"idle_timeout":     c.HTTP.IdleTimeout.String(),
-			"shutdown_timeout": c.HTTP.ShutdownTimeout.String(),
+			"addr":                c.HTTP.Addr,
+			"body_limit":          c.HTTP.BodyLimit.String(),
+			"read_header_timeout": c.HTTP.ReadHeaderTimeout.String(),
+			"read_timeout":        c.HTTP.ReadTimeout.String(),
+			"write_timeout":       c.HTTP.WriteTimeout.String(),
+			"idle_timeout":        c.HTTP.IdleTimeout.String(),
+			"max_header_bytes":    c.HTTP.MaxHeaderBytes.String(),
+			"shutdown_timeout":    c.HTTP.ShutdownTimeout.String(),
+			"tls":                 map[string]any{"cert_file": c.HTTP.TLS.CertFile, "key_file": c.HTTP.TLS.KeyFile},
 		},
 		"nats": map[string]any{
 			"url":      strings.Join(urls, ","),

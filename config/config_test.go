@@ -80,7 +80,9 @@ func TestDefaultValues(t *testing.T) {
 	}{
 		{"http.addr", d.HTTP.Addr, ":8080"},
 		{"http.body_limit", d.HTTP.BodyLimit, Size(1 << 20)},
+		{"http.read_header_timeout", d.HTTP.ReadHeaderTimeout, Duration(5 * time.Second)},
 		{"http.read_timeout", d.HTTP.ReadTimeout, Duration(10 * time.Second)},
+		{"http.max_header_bytes", d.HTTP.MaxHeaderBytes, 64 * KiB},
 		{"http.write_timeout", d.HTTP.WriteTimeout, Duration(15 * time.Second)},
 		{"http.idle_timeout", d.HTTP.IdleTimeout, Duration(60 * time.Second)},
 		{"http.shutdown_timeout", d.HTTP.ShutdownTimeout, Duration(20 * time.Second)},
@@ -109,9 +111,11 @@ const fullFile = `
 http:
   addr: 127.0.0.1:9090
   body_limit: 512KiB
+  read_header_timeout: 2s
   read_timeout: 3s
   write_timeout: 4s
   idle_timeout: 5s
+  max_header_bytes: 16KiB
   shutdown_timeout: 6s
 nats:
   url: nats://a:4222, nats://b:4222
@@ -136,8 +140,9 @@ func TestFileOverridesDefaults(t *testing.T) {
 	want := Config{
 		HTTP: HTTPConfig{
 			Addr: "127.0.0.1:9090", BodyLimit: 512 * KiB,
-			ReadTimeout: Duration(3 * time.Second), WriteTimeout: Duration(4 * time.Second),
-			IdleTimeout: Duration(5 * time.Second), ShutdownTimeout: Duration(6 * time.Second),
+			ReadHeaderTimeout: Duration(2 * time.Second),
+			ReadTimeout:       Duration(3 * time.Second), WriteTimeout: Duration(4 * time.Second),
+			IdleTimeout: Duration(5 * time.Second), MaxHeaderBytes: 16 * KiB, ShutdownTimeout: Duration(6 * time.Second),
 		},
 		NATS:          NATSConfig{URL: "nats://a:4222, nats://b:4222", Listen: "none", Name: "gw-1"},
 		DataDir:       "/var/lib/mlango",

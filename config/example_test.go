@@ -12,10 +12,15 @@ const exampleFile = `# mlango.yaml — every key with its default value.
 http:
   addr: ":8080"              # [MLANGO_HTTP_ADDR] host:port
   body_limit: 1MiB           # [MLANGO_BODY_LIMIT] 1KiB..64MiB; B, KB, MB, GB, KiB, MiB, GiB
-  read_timeout: 10s
-  write_timeout: 15s
-  idle_timeout: 60s
-  shutdown_timeout: 20s
+  read_header_timeout: 5s    # [MLANGO_HTTP_READ_HEADER_TIMEOUT] slow headers (slowloris) cut off
+  read_timeout: 10s          # [MLANGO_HTTP_READ_TIMEOUT] the whole request
+  write_timeout: 15s         # [MLANGO_HTTP_WRITE_TIMEOUT] headers read to answer written; above publish.timeout
+  idle_timeout: 60s          # [MLANGO_HTTP_IDLE_TIMEOUT] kept-alive connection between requests
+  max_header_bytes: 64KiB    # [MLANGO_HTTP_MAX_HEADER_BYTES] 1KiB..1MiB; larger get 431
+  shutdown_timeout: 20s      # [MLANGO_HTTP_SHUTDOWN_TIMEOUT]
+  tls:                       # both set: HTTPS (and HTTP/2), files re-read when they change
+    cert_file: ""            # [MLANGO_TLS_CERT] PEM certificate chain
+    key_file: ""             # [MLANGO_TLS_KEY] PEM private key
 nats:
   url: ""                    # [MLANGO_NATS_URL] empty = embedded nats-server; or nats://a:4222,nats://b:4222
   listen: 127.0.0.1:4222     # [MLANGO_NATS_LISTEN] embedded client port, or "none"

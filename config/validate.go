@@ -70,6 +70,7 @@ func (c Config) validateHTTP(p *problemList) {
 		key string
 		d   Duration
 	}{
+		{"http.read_header_timeout (MLANGO_HTTP_READ_HEADER_TIMEOUT)", c.HTTP.ReadHeaderTimeout},
 		{"http.read_timeout", c.HTTP.ReadTimeout},
 		{"http.write_timeout", c.HTTP.WriteTimeout},
 		{"http.idle_timeout", c.HTTP.IdleTimeout},
@@ -79,6 +80,7 @@ func (c Config) validateHTTP(p *problemList) {
 			p.addf("%s: %s is not positive; want a duration above 0 such as 10s", t.key, t.d)
 		}
 	}
+	c.validateHTTPLimits(p)
 }
 
 func (c Config) validateNATS(p *problemList) {

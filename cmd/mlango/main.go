@@ -19,7 +19,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net"
 	"os"
 	"os/signal"
 	"runtime/debug"
@@ -175,16 +174,11 @@ func serve(ctx context.Context, cfg config.Config, log zerolog.Logger) error {
 	if err != nil {
 		return err
 	}
-	err = gateway.Serve(ctx, e, gateway.ServerOptions{
-		Addr:            cfg.HTTP.Addr,
-		ReadTimeout:     time.Duration(cfg.HTTP.ReadTimeout),
-		WriteTimeout:    time.Duration(cfg.HTTP.WriteTimeout),
-		IdleTimeout:     time.Duration(cfg.HTTP.IdleTimeout),
-		ShutdownTimeout: time.Duration(cfg.HTTP.ShutdownTimeout),
-		Listening: func(a net.Addr) {
-			log.Info().Str("addr", a.String()).Msg("mlango serving HTTP")
-		},
-	})
+	so, err := serverOptions(cfg, log)
+	if err != nil {
+		return err
+	}
+	err = gateway.Serve(ctx, e, so)
 	if err != nil {
 		return fmt.Errorf("HTTP server on %s: %w", cfg.HTTP.Addr, err)
 	}
