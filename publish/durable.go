@@ -42,6 +42,7 @@ type Durable struct {
 	spooling  atomic.Bool // logged once per outage, not once per request
 	full      atomic.Bool // the last append was refused for space; cleared by forwarding
 	forwarded atomic.Uint64
+	skipped   atomic.Uint64          // records that rotted on disk and could not be forwarded
 	lastErr   atomic.Pointer[string] // the forwarder's last failure, for /readyz
 
 	stop      chan struct{}
@@ -269,7 +270,22 @@ func (d *Durable) forwardBatch(batch int) error {
 		return fmt.Errorf("NATS connection is %s", d.store.nc.Status())
 	}
 	recs, err := d.spool.Peek(batch, d.o.BatchBytes)
-	if err != nil {
+	var corrupt *spool.CorruptRecordError
+	switch {
+	case errors.As(err, &corrupt) && len(recs) == 0:
+		// A record that rotted on disk after its fsync (a failing disk)
+		// cannot be forwarded by waiting; say so loudly and move on, or
+		// everything behind it would wait forever.
+		d.log.Error().Err(err).Uint64("seq", corrupt.Seq).Str("file", corrupt.Path).
+			Msg("skipping a spooled event that changed on disk; it is lost: check the disk")
+		if err := d.spool.Ack(corrupt.Seq); err != nil {
+			return fmt.Errorf("skip corrupt spool record %d: %w", corrupt.Seq, err)
+		}
+		d.skipped.Add(1)
+		return nil
+	case errors.As(err, &corrupt):
+		// Forward the good records before it; the next batch meets it.
+	case err != nil:
 		return fmt.Errorf("read spool: %w", err)
 	}
 	if len(recs) == 0 {
@@ -356,6 +372,7 @@ type SpoolStatus struct {
 	Bytes     int64  `json:"bytes"`
 	OldestAge string `json:"oldest_age,omitempty"`
 	Forwarded uint64 `json:"forwarded"`
+	Skipped   uint64 `json:"skipped_corrupt,omitempty"`
 	Writable  bool   `json:"writable"`
 	Error     string `json:"error,omitempty"`
 	Forwarder string `json:"forwarder_error,omitempty"`
@@ -365,7 +382,7 @@ type SpoolStatus struct {
 // spool can be written right now.
 func (d *Durable) Status() (nats string, sp SpoolStatus) {
 	st := d.spool.Stats()
-	sp = SpoolStatus{Records: st.Records, Bytes: st.Bytes, Forwarded: d.forwarded.Load(), Writable: true}
+	sp = SpoolStatus{Records: st.Records, Bytes: st.Bytes, Forwarded: d.forwarded.Load(), Skipped: d.skipped.Load(), Writable: true}
 	if !st.Oldest.IsZero() {
 		sp.OldestAge = time.Since(st.Oldest).Round(time.Millisecond).String()
 	}

@@ -1,10 +1,13 @@
 package publish
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"net"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -23,6 +26,7 @@ type durableRig struct {
 	t        *testing.T
 	srv      *server.Server
 	storeDir string
+	spoolDir string
 	port     int
 	store    *Store
 	spool    *spool.Spool
@@ -31,14 +35,14 @@ type durableRig struct {
 
 func newDurableRig(t *testing.T, spoolMax int64) *durableRig {
 	t.Helper()
-	r := &durableRig{t: t, storeDir: t.TempDir()}
+	r := &durableRig{t: t, storeDir: t.TempDir(), spoolDir: t.TempDir()}
 	r.srv = natstest.StartIn(t, r.storeDir)
 	r.port = r.srv.Addr().(*net.TCPAddr).Port
 	o := externalOptions(r.srv)
 	o.PublishTimeout = time.Second
 	r.store = openStore(t, o)
 	var err error
-	r.spool, _, err = spool.Open(spool.Options{Dir: t.TempDir(), MaxBytes: spoolMax, NoSync: true})
+	r.spool, _, err = spool.Open(spool.Options{Dir: r.spoolDir, MaxBytes: spoolMax, NoSync: true})
 	if err != nil {
 		t.Fatalf("spool.Open: %v", err)
 	}
@@ -350,5 +354,42 @@ func TestDurableStartsWithoutNATS(t *testing.T) {
 	sameIDs(t, streamIDs(t, srv), eventIDs(events))
 	if _, ok, err := kv.Create(testCtx(t), "k", []byte("v")); err != nil || !ok {
 		t.Fatalf("KV after NATS came: ok %v err %v", ok, err)
+	}
+}
+
+// A spooled record that rots on disk is skipped, loudly, instead of holding
+// up everything behind it.
+func TestDurableSkipsARecordCorruptedOnDisk(t *testing.T) {
+	r := newDurableRig(t, 0)
+	r.stopNATS()
+	events := testEvents(0, 3)
+	for _, ev := range events {
+		r.store1(ev)
+	}
+	segs, _ := filepath.Glob(filepath.Join(r.spoolDir, "*.seg"))
+	if len(segs) != 1 {
+		t.Fatalf("segments: %v", segs)
+	}
+	b, err := os.ReadFile(segs[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := bytes.Index(b, []byte(`"subject":"ATXid_1"`))
+	if at < 0 {
+		t.Fatal("event 1 not found in the segment")
+	}
+	f, err := os.OpenFile(segs[0], os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.WriteAt([]byte("X"), int64(at+2)); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	r.startNATS()
+	eventually(t, 30*time.Second, "the spool to drain", func() bool { return r.spool.Len() == 0 })
+	sameIDs(t, streamIDs(t, r.srv), []string{events[0].ID, events[2].ID})
+	if _, st := r.d.Status(); st.Skipped != 1 || st.Forwarded != 2 {
+		t.Fatalf("status %+v, want 1 skipped and 2 forwarded", st)
 	}
 }
