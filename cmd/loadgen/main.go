@@ -62,6 +62,12 @@
 // 2xx (non-2xx answers plus transport errors, plus wrong screens with -ussd)
 // or none completed; 2 on bad flags.
 //
+// Soak mode (-mode soak, soak.go): a steady open-loop mix of delivery
+// reports, two-way SMS, USSD sessions and voice calls at -rate requests/s
+// for -d, one line per -interval with the gateway's RSS (-server-pid), Go
+// heap (-metrics-url) and p99; cmd/loadgen/soak.sh starts a gateway and
+// runs it.
+//
 // cmd/loadgen/compare.sh runs the gateway and the reference alternately and
 // prints the gateway/reference throughput ratio; MODE=ussd does the same
 // for USSD hops.
@@ -97,6 +103,9 @@ const (
 )
 
 func main() {
+	if isSoak(os.Args[1:]) { // soak.go
+		os.Exit(soakMain(os.Args[1:], os.Stdout, os.Stderr))
+	}
 	cfg, out, cpuProfile, err := parseArgs(os.Args[1:], os.Stderr)
 	switch {
 	case errors.Is(err, flag.ErrHelp):
