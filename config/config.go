@@ -40,6 +40,7 @@ type Config struct {
 	Stream        StreamConfig  `yaml:"stream"`
 	Publish       PublishConfig `yaml:"publish"`
 	Log           LogConfig     `yaml:"log"`
+	Spool         SpoolConfig   `yaml:"spool"`
 	// Webhooks configures signed webhook providers and route guards
 	// (webhooks.go); USSD configures menus and sessions (ussd.go).
 	Webhooks WebhooksConfig `yaml:"webhooks"`
@@ -48,6 +49,8 @@ type Config struct {
 	Airtime AirtimeConfig `yaml:"airtime"`
 	// Voice configures scripted voice flows (voice.go).
 	Voice VoiceConfig `yaml:"voice"`
+	// Console configures the web console at /console (console.go).
+	Console ConsoleConfig `yaml:"console"`
 }
 
 // HTTPConfig configures the callback listener.
@@ -88,6 +91,11 @@ type NATSConfig struct {
 	Listen string `yaml:"listen"`
 	// Name is the client connection name shown by the server.
 	Name string `yaml:"name"`
+	// Sync is the embedded server's JetStream flush policy (nats.sync):
+	// default (every 2 minutes; an ack means "in the server's memory and
+	// the page cache"), always (fsync before every ack), or an interval.
+	// A cluster sets sync_interval in its own server config.
+	Sync string `yaml:"sync"`
 }
 
 // StreamConfig describes the JetStream stream capturing <prefix>.>.
@@ -147,6 +155,8 @@ func Default() Config {
 		USSD:     defaultUSSD(),
 		Airtime:  defaultAirtime(),
 		Voice:    defaultVoice(),
+		Console:  defaultConsole(),
+		Spool:    defaultSpool(),
 	}
 }
 
@@ -207,6 +217,7 @@ func (c Config) Redacted() map[string]any {
 		"ussd":     c.USSD.redacted(),
 		"airtime":  c.Airtime.redacted(),
 		"voice":    c.Voice.redacted(),
+		"console":  c.Console.redacted(),
 	}
 }
 

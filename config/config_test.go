@@ -134,6 +134,9 @@ publish:
 log:
   level: debug
   format: console
+spool:
+  dir: /var/spool/mlango
+  max_bytes: 2GiB
 `
 
 func TestFileOverridesDefaults(t *testing.T) {
@@ -157,6 +160,8 @@ func TestFileOverridesDefaults(t *testing.T) {
 		USSD:     defaultUSSD(),
 		Airtime:  defaultAirtime(),
 		Voice:    defaultVoice(),
+		Console:  defaultConsole(),
+		Spool:    SpoolConfig{Enabled: true, Dir: "/var/spool/mlango", MaxBytes: 2 * GiB},
 	}
 	if got := mustLoad(t, writeConfig(t, fullFile), nil); !reflect.DeepEqual(got, want) {
 		t.Errorf("got  %+v\nwant %+v", got, want)
@@ -191,6 +196,10 @@ func TestEnvOverridesFile(t *testing.T) {
 		{"MLANGO_DUPLICATE_WINDOW", "20h", func(c Config) any { return c.Stream.DuplicateWindow }, Duration(20 * time.Hour)},
 		{"MLANGO_PUBLISH_TIMEOUT", "7", func(c Config) any { return c.Publish.Timeout }, Duration(7 * time.Second)},
 		{"MLANGO_LOG_LEVEL", "warn", func(c Config) any { return c.Log.Level }, "warn"},
+		{"MLANGO_NATS_SYNC", "always", func(c Config) any { return c.NATS.Sync }, "always"},
+		{"MLANGO_SPOOL", "false", func(c Config) any { return c.Spool.Enabled }, false},
+		{"MLANGO_SPOOL_DIR", "/mnt/spool", func(c Config) any { return c.Spool.Dir }, "/mnt/spool"},
+		{"MLANGO_SPOOL_MAX_BYTES", "64MiB", func(c Config) any { return c.Spool.MaxBytes }, 64 * MiB},
 		{"MLANGO_LOG_FORMAT", "json", func(c Config) any { return c.Log.Format }, "json"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -222,6 +231,9 @@ func TestEnvBadValues(t *testing.T) {
 		{"MLANGO_DUPLICATE_WINDOW", "1 day", `MLANGO_DUPLICATE_WINDOW: "1 day" is not a duration`},
 		{"MLANGO_PUBLISH_TIMEOUT", "", `MLANGO_PUBLISH_TIMEOUT: "" is not a duration`},
 		{"MLANGO_HTTP_ADDR", "8080", `http.addr (MLANGO_HTTP_ADDR): "8080" is not host:port`},
+		{"MLANGO_SPOOL", "maybe", `MLANGO_SPOOL: "maybe" is not a boolean; want true or false`},
+		{"MLANGO_NATS_SYNC", "sometimes", `nats.sync (MLANGO_NATS_SYNC): "sometimes" is not a sync policy`},
+		{"MLANGO_SPOOL_MAX_BYTES", "1KiB", `spool.max_bytes (MLANGO_SPOOL_MAX_BYTES): 1KiB is out of range`},
 		{"MLANGO_LOG_LEVEL", "verbose", `log.level (MLANGO_LOG_LEVEL): "verbose" is not a level; want one of trace, debug, info, warn, error`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

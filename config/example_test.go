@@ -25,6 +25,7 @@ nats:
   url: ""                    # [MLANGO_NATS_URL] empty = embedded nats-server; or nats://a:4222,nats://b:4222
   listen: 127.0.0.1:4222     # [MLANGO_NATS_LISTEN] embedded client port, or "none"
   name: mlango               # client connection name
+  sync: ""                   # [MLANGO_NATS_SYNC] embedded JetStream flush: "" (every 2m), always, or an interval
 data_dir: ./data             # [MLANGO_DATA_DIR] embedded JetStream file storage
 subject_prefix: telecom      # [MLANGO_SUBJECT_PREFIX] events go to telecom.…
 stream:
@@ -34,7 +35,11 @@ stream:
   max_age: 0s                # 0 = keep forever; if set, at least duplicate_window
   max_bytes: 0               # 0 = unlimited
 publish:
-  timeout: 5s                # [MLANGO_PUBLISH_TIMEOUT] wait for JetStream's ack, then answer 503; 100ms..60s
+  timeout: 5s                # [MLANGO_PUBLISH_TIMEOUT] wait for JetStream's ack, then spool (503 without a spool); 100ms..60s
+spool:                       # see reliability.md
+  enabled: true              # [MLANGO_SPOOL] false: a JetStream outage answers 503
+  dir: ""                    # [MLANGO_SPOOL_DIR] empty = <data_dir>/spool; local disk
+  max_bytes: 1GiB            # [MLANGO_SPOOL_MAX_BYTES] full = 503; 1MiB..1024GiB
 log:
   level: info                # [MLANGO_LOG_LEVEL] trace, debug, info, warn, error
   format: json               # [MLANGO_LOG_FORMAT] json or console

@@ -211,9 +211,14 @@ var envVars = []envVar{
 	{name: "MLANGO_STREAM_REPLICAS", apply: func(c *Config, v string) error { return setInt(&c.Stream.Replicas, v, "1 to 5") }},
 	{name: "MLANGO_DUPLICATE_WINDOW", apply: func(c *Config, v string) error { return setDuration(&c.Stream.DuplicateWindow, v) }},
 	{name: "MLANGO_PUBLISH_TIMEOUT", apply: func(c *Config, v string) error { return setDuration(&c.Publish.Timeout, v) }},
+	{name: "MLANGO_NATS_SYNC", apply: func(c *Config, v string) error { c.NATS.Sync = v; return nil }},
+	{name: "MLANGO_SPOOL", apply: func(c *Config, v string) error { return setBool(&c.Spool.Enabled, v) }},
+	{name: "MLANGO_SPOOL_DIR", apply: func(c *Config, v string) error { c.Spool.Dir = v; return nil }},
+	{name: "MLANGO_SPOOL_MAX_BYTES", apply: func(c *Config, v string) error { return setSize(&c.Spool.MaxBytes, v) }},
 	{name: "MLANGO_LOG_LEVEL", apply: func(c *Config, v string) error { c.Log.Level = v; return nil }},
 	{name: "MLANGO_LOG_FORMAT", apply: func(c *Config, v string) error { c.Log.Format = v; return nil }},
 	{name: VoiceSecretEnv, secret: true, apply: func(c *Config, v string) error { c.Voice.Secret = v; return nil }},
+	{name: ConsoleEnv, apply: func(c *Config, v string) error { return setSwitch(&c.Console.Enabled, v) }},
 }
 
 // applyEnv applies every variable that is set, even to an empty value (an

@@ -41,6 +41,8 @@ func (c Config) problems() []error {
 	c.validateUSSD(&p)
 	c.validateAirtime(&p)
 	c.validateVoice(&p)
+	c.Console.validate(&p)
+	c.validateSpool(&p)
 	if c.DataDir == "" {
 		p.addf("data_dir (MLANGO_DATA_DIR): is empty; want a directory path such as ./data")
 	}

@@ -22,9 +22,12 @@ type Options struct {
 	Store     handlers.EventStore
 	// Ready reports whether the gateway can keep what it accepts (NATS
 	// connected, stream present); /readyz answers 503 with its error.
-	Ready     func(context.Context) error
-	BodyLimit int64
-	Log       zerolog.Logger
+	Ready func(context.Context) error
+	// ReadyDetail, when set, adds what an operator wants to see beside the
+	// verdict (NATS state, spool depth and age): /readyz then answers JSON.
+	ReadyDetail func() any
+	BodyLimit   int64
+	Log         zerolog.Logger
 	// Now is the clock for receive times; tests pin it.
 	Now func() time.Time
 	// Observer, when set, is told about every finished request (metrics).
@@ -45,7 +48,7 @@ func New(o Options) (*echo.Echo, error) {
 	e.Use(handlers.RequestLog(o.Log, o.Observer))
 
 	e.GET("/healthz", func(c echo.Context) error { return c.String(http.StatusOK, "ok") })
-	e.GET("/readyz", readyz(o.Ready))
+	e.GET("/readyz", readyz(o.Ready, o.ReadyDetail))
 
 	deps := handlers.Deps{Store: o.Store, Decoder: handlers.Decoder{Limit: o.BodyLimit}, Now: o.Now}
 	owner := map[string]string{"/healthz": "gateway", "/readyz": "gateway"}
@@ -65,15 +68,34 @@ func New(o Options) (*echo.Echo, error) {
 	return e, nil
 }
 
-func readyz(ready func(context.Context) error) echo.HandlerFunc {
+func readyz(ready func(context.Context) error, detail func() any) echo.HandlerFunc {
 	return func(c echo.Context) error {
+		var err error
 		if ready != nil {
 			ctx, cancel := context.WithTimeout(c.Request().Context(), 2*time.Second)
 			defer cancel()
-			if err := ready(ctx); err != nil {
-				return c.String(http.StatusServiceUnavailable, "not ready: "+err.Error())
-			}
+			err = ready(ctx)
 		}
-		return c.String(http.StatusOK, "ready")
+		status := http.StatusOK
+		if err != nil {
+			status = http.StatusServiceUnavailable
+		}
+		if detail != nil {
+			ans := readyAnswer{Ready: err == nil, Detail: detail()}
+			if err != nil {
+				ans.Error = err.Error()
+			}
+			return c.JSON(status, ans)
+		}
+		if err != nil {
+			return c.String(status, "not ready: "+err.Error())
+		}
+		return c.String(status, "ready")
 	}
+}
+
+type readyAnswer struct {
+	Ready  bool   `json:"ready"`
+	Error  string `json:"error,omitempty"`
+	Detail any    `json:"detail,omitempty"`
 }

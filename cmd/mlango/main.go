@@ -149,6 +149,11 @@ func serve(ctx context.Context, cfg config.Config, log zerolog.Logger) error {
 			log.Error().Err(err).Msg("closing NATS")
 		}
 	}()
+	keep, err := openKeeper(cfg, store, log)
+	if err != nil {
+		return err
+	}
+	defer keep.close() // after HTTP and the background events, before NATS
 	us, err := startUSSD(ctx, cfg, store, log)
 	if err != nil {
 		return err
@@ -165,11 +170,12 @@ func serve(ctx context.Context, cfg config.Config, log zerolog.Logger) error {
 		return err
 	}
 	e, err := gateway.New(observed(gateway.Options{
-		Providers: provs,
-		Store:     store,
-		Ready:     store.Ready,
-		BodyLimit: int64(cfg.HTTP.BodyLimit),
-		Log:       log,
+		Providers:   provs,
+		Store:       keep.store,
+		Ready:       keep.ready,
+		ReadyDetail: keep.detail,
+		BodyLimit:   int64(cfg.HTTP.BodyLimit),
+		Log:         log,
 	}, store, nil)) // nil: no spool gauges
 	if err != nil {
 		return err
@@ -243,12 +249,15 @@ func publishOptions(cfg config.Config) publish.Options {
 	if listen == config.ListenNone {
 		listen = ""
 	}
+	syncAlways, syncInterval, _ := config.ParseSync(cfg.NATS.Sync) // validated at load
 	return publish.Options{
 		URLs: cfg.NATSURLs(),
 		Embedded: publish.EmbeddedOptions{
-			Listen:     listen,
-			StoreDir:   cfg.DataDir, // nats-server keeps its files in <dir>/jetstream
-			ServerName: "mlango",
+			Listen:       listen,
+			StoreDir:     cfg.DataDir, // nats-server keeps its files in <dir>/jetstream
+			ServerName:   "mlango",
+			SyncAlways:   syncAlways,
+			SyncInterval: syncInterval,
 		},
 		Name:            cfg.NATS.Name,
 		Stream:          cfg.Stream.Name,
@@ -258,5 +267,8 @@ func publishOptions(cfg config.Config) publish.Options {
 		MaxAge:          time.Duration(cfg.Stream.MaxAge),
 		MaxBytes:        int64(cfg.Stream.MaxBytes),
 		PublishTimeout:  time.Duration(cfg.Publish.Timeout),
+		// With the spool in front, a gateway (re)started during a NATS
+		// outage serves and spools; without it, it must not start.
+		StartDisconnected: cfg.Spool.Enabled,
 	}
 }
