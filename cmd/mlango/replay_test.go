@@ -47,7 +47,8 @@ func newTestGateway(t *testing.T, vars map[string]string) *testGateway {
 	for k, v := range vars {
 		all[k] = v
 	}
-	cfg, err := config.Load("", false, env(all))
+	path, explicit := config.ConfigPath("", env(all))
+	cfg, err := config.Load(path, explicit, env(all))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -245,6 +246,63 @@ func TestReplayRawNeedsTheSecret(t *testing.T) {
 	code := replayCmd(context.Background(), []string{"-raw", "-to-url", "http://127.0.0.1:1", "-dry-run"}, &out, &errs, env(map[string]string{"MLANGO_NATS_URL": a.natsURL}))
 	if code != 0 || !strings.Contains(out.String(), "needs its secret: -webhook-secret talkntalk=SECRET") || !strings.Contains(errs.String(), "would send 0, skipped 1, failed 0") {
 		t.Errorf("exit %d\nstdout: %s\nstderr: %s", code, out.String(), errs.String())
+	}
+}
+
+// TestReplayRawConfiguredProviders re-signs configured webhook providers'
+// callbacks: a base64 scheme with the configured secret, Standard Webhooks
+// with the one given by flag. The Standard Webhooks event gets a new id
+// (its webhook-id is not in data.raw) and the same data.
+func TestReplayRawConfiguredProviders(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "mlango.yaml")
+	if err := os.WriteFile(path, []byte(configuredFile), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	secretA, secretB := "whsec_"+base64.StdEncoding.EncodeToString([]byte("katembe-a-secret")), "whsec_"+base64.StdEncoding.EncodeToString([]byte("katembe-b-secret"))
+	a := newTestGateway(t, map[string]string{"MLANGO_CONFIG": path, "MLANGO_KATEMBE_SECRET": secretA})
+	b := newTestGateway(t, map[string]string{"MLANGO_CONFIG": path, "MLANGO_KATEMBE_SECRET": secretB})
+	for _, c := range []struct {
+		path, body string
+		sig        handlers.Signature
+	}{
+		{"/webhooks/acme", `{"kind":"DLR","payload":{"ref":"A-78","msisdn":"2348031234567","state":"DELIVRD","at":"2026-03-04T10:30:00+01:00"}}`,
+			handlers.Signature{Scheme: handlers.SchemeBase64, Header: "X-Acme-Signature", Prefix: "hmac-sha256=", Secrets: []string{"acme-file-secret"}}},
+		{"/webhooks/katembe", `{"type":"message.delivered","timestamp":"2026-03-04T10:30:58Z","data":{"message_id":"ktb_10","recipient":"+255754000111","status":"delivered"}}`,
+			handlers.Signature{Scheme: handlers.SchemeStandardWebhooks, Secrets: []string{secretA}}},
+	} {
+		s, err := handlers.NewSigner(c.sig)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req, _ := http.NewRequest(http.MethodPost, a.url+c.path, strings.NewReader(c.body))
+		req.Header.Set("Content-Type", "application/json")
+		s.Sign(req.Header, "msg_replay_1", time.Now(), []byte(c.body))
+		if code := doPost(t, req); code != 200 {
+			t.Fatalf("%s: %d", c.path, code)
+		}
+	}
+	var out, errs syncBuffer
+	args := []string{"-raw", "-to-url", b.url, "-config", path, "-webhook-secret", "katembe=" + secretB}
+	if code := replayCmd(context.Background(), args, &out, &errs, env(map[string]string{"MLANGO_NATS_URL": a.natsURL})); code != 0 {
+		t.Fatalf("replay exit %d:\n%s", code, errs.String())
+	}
+	waitStream(t, b.js, "TELECOM", 2)
+	want, _ := events(t, a.js, "TELECOM")
+	got, _ := events(t, b.js, "TELECOM")
+	same := 0
+	for id, ev := range want {
+		if got[id] == ev {
+			same++
+			continue
+		}
+		for gid, gev := range got {
+			if want[gid] == "" && strings.Replace(gev, gid, id, 1) != ev {
+				t.Errorf("katembe event: A %s\nB %s", ev, gev)
+			}
+		}
+	}
+	if same != 1 || len(got) != 2 || !strings.Contains(errs.String(), "katembe uses Standard Webhooks") {
+		t.Errorf("%d of %d events identical:\n%v\n%v\n%s", same, len(got), want, got, errs.String())
 	}
 }
 
