@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 )
 
@@ -45,11 +46,35 @@ func (s *Store) KV(ctx context.Context, o KVOptions) (*KV, error) {
 		// Opened without NATS (StartDisconnected): create on first use.
 		return &KV{s: s, cfg: cfg}, nil
 	}
-	kv, err := s.js.CreateOrUpdateKeyValue(ctx, cfg)
-	if err != nil {
-		return nil, fmt.Errorf("key-value bucket %s: %w", o.Bucket, err)
+	// A replicated bucket on a young cluster, or several gateways starting
+	// at once, can take longer than one JetStream API call waits: retry
+	// timeouts for a while rather than refusing to start.
+	deadline := time.Now().Add(kvCreateWait)
+	wait := 100 * time.Millisecond
+	for {
+		kv, err := s.js.CreateOrUpdateKeyValue(ctx, cfg)
+		if err == nil {
+			return &KV{kv: kv}, nil
+		}
+		if !isTimeout(err) || time.Now().After(deadline) || ctx.Err() != nil {
+			return nil, fmt.Errorf("key-value bucket %s: %w", o.Bucket, err)
+		}
+		s.log.Warn().Err(err).Str("bucket", o.Bucket).Msg("creating the key-value bucket timed out; retrying")
+		t := time.NewTimer(wait)
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+		}
+		wait = min(2*wait, 2*time.Second)
 	}
-	return &KV{kv: kv}, nil
+}
+
+// kvCreateWait bounds KV's retries of a bucket creation that timed out.
+const kvCreateWait = 30 * time.Second
+
+func isTimeout(err error) bool {
+	return errors.Is(err, context.DeadlineExceeded) || errors.Is(err, nats.ErrTimeout)
 }
 
 // bucket is the bucket, created now if it was opened disconnected.
