@@ -227,23 +227,35 @@ func (g *gatewayProc) start() {
 	})
 }
 
-// spooled reads the spool depth from /readyz.
+// spooled reads the spool depth from /readyz (-1 when it cannot).
 func spooled(t *testing.T, gatewayURL string) int {
 	t.Helper()
-	resp, err := http.Get(gatewayURL + "/readyz")
-	if err != nil {
+	st, ok := spoolState(gatewayURL)
+	if !ok {
 		return -1
 	}
-	defer resp.Body.Close()
+	return st.Records
+}
+
+// spoolStatus is the spool part of /readyz's detail.
+type spoolStatus struct {
+	Records   int    `json:"records"`
+	Forwarded uint64 `json:"forwarded"`
+}
+
+func spoolState(gatewayURL string) (spoolStatus, bool) {
 	var ans struct {
 		Detail struct {
-			Spool struct {
-				Records int `json:"records"`
-			} `json:"spool"`
+			Spool spoolStatus `json:"spool"`
 		} `json:"detail"`
 	}
-	if err := json.NewDecoder(resp.Body).Decode(&ans); err != nil {
-		return -1
+	resp, err := http.Get(gatewayURL + "/readyz")
+	if err != nil {
+		return ans.Detail.Spool, false
 	}
-	return ans.Detail.Spool.Records
+	defer resp.Body.Close()
+	if err := json.NewDecoder(resp.Body).Decode(&ans); err != nil {
+		return ans.Detail.Spool, false
+	}
+	return ans.Detail.Spool, true
 }
