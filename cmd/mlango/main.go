@@ -176,7 +176,7 @@ func serve(ctx context.Context, cfg config.Config, log zerolog.Logger) error {
 		ReadyDetail: keep.detail,
 		BodyLimit:   int64(cfg.HTTP.BodyLimit),
 		Log:         log,
-	}, store, nil)) // nil: no spool gauges
+	}, store, keep.spoolStats)) // nil without a spool: no spool gauges
 	if err != nil {
 		return err
 	}
