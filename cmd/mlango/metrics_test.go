@@ -27,7 +27,7 @@ func TestServeHTTPSMetrics(t *testing.T) {
 	dir := t.TempDir()
 	certFile, keyFile, pool := selfSigned(t, dir)
 	vars := env(map[string]string{"MLANGO_HTTP_ADDR": "127.0.0.1:0", "MLANGO_DATA_DIR": dir, "MLANGO_NATS_LISTEN": "none",
-		"MLANGO_TLS_CERT": certFile, "MLANGO_TLS_KEY": keyFile, "MLANGO_SPOOL": "false"})
+		"MLANGO_TLS_CERT": certFile, "MLANGO_TLS_KEY": keyFile})
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var out, errs syncBuffer
@@ -55,6 +55,7 @@ func TestServeHTTPSMetrics(t *testing.T) {
 		`mlango_requests_total{code="200",provider="africastalking",route="/api/sms/delivery-reports"} 1`: false,
 		`mlango_publish_duration_seconds_count{outcome="ok"} 1`:                                           false,
 		`mlango_nats_connected 1`: false,
+		`mlango_spool_records 0`:  false, // the spool is wired in, and empty
 		`mlango_request_duration_seconds_count{provider="africastalking",route="/api/sms/delivery-reports"} 1`: false,
 	}
 	sc := bufio.NewScanner(resp.Body)
