@@ -89,7 +89,7 @@ func parseSoak(args []string, stderr io.Writer) (soakConfig, error) {
 	fs.DurationVar(&c.timeout, "timeout", 10*time.Second, "per-request timeout")
 	fs.StringVar(&c.run, "run", "", "run label, part of every id (default: derived from the clock)")
 	fs.IntVar(&c.serverPID, "server-pid", 0, "the gateway's pid: its RSS (/proc/PID/status VmRSS) and CPU per interval")
-	fs.StringVar(&c.metricsURL, "metrics-url", "", "the gateway's Prometheus /metrics, for its Go heap per interval (loopback only)")
+	fs.StringVar(&c.metricsURL, "metrics-url", "", "the gateway's Prometheus /metrics, for its Go heap in use and GC goal per interval (loopback only)")
 	if err := fs.Parse(args); err != nil {
 		if !errors.Is(err, flag.ErrHelp) {
 			err = errFlags

@@ -56,16 +56,17 @@ type sample struct {
 	failed, shed  int
 	p50, p99, max time.Duration
 	rss, heap     int64   // bytes, -1 unknown
+	gcGoal        int64   // the heap size that triggers the next GC: live heap × (1+GOGC/100); -1 unknown
 	serverCores   float64 // -1 unknown
 	otherCores    float64 // busy cores not loadgen's nor the gateway's; -1 unknown
 }
 
-const sampleHeader = "elapsed  requests  req/s   failed  shed  p50_ms  p99_ms   max_ms  rss_mib  heap_mib  gw_cores  other_cores"
+const sampleHeader = "elapsed  requests  req/s   failed  shed  p50_ms  p99_ms   max_ms  rss_mib  heap_mib  gc_goal_mib  gw_cores  other_cores"
 
 func (s sample) line() string {
-	return fmt.Sprintf("%7s  %8d  %6.1f  %6d  %4d  %6.2f  %6.2f  %7.2f  %7s  %8s  %8s  %11s",
+	return fmt.Sprintf("%7s  %8d  %6.1f  %6d  %4d  %6.2f  %6.2f  %7.2f  %7s  %8s  %11s  %8s  %11s",
 		s.elapsed.Round(time.Second), s.requests, s.rps, s.failed, s.shed,
-		msf(s.p50), msf(s.p99), msf(s.max), mib(s.rss), mib(s.heap), cores(s.serverCores), cores(s.otherCores))
+		msf(s.p50), msf(s.p99), msf(s.max), mib(s.rss), mib(s.heap), mib(s.gcGoal), cores(s.serverCores), cores(s.otherCores))
 }
 
 func msf(d time.Duration) float64 { return float64(d) / 1e6 }
@@ -243,7 +244,8 @@ func (s *soaker) sampleOf(w *window, elapsed, span time.Duration, a, b cpuSample
 	slices.Sort(w.lat)
 	smp := sample{elapsed: elapsed, requests: w.requests, failed: w.failed, shed: w.shed,
 		p50: percentile(w.lat, 0.50), p99: percentile(w.lat, 0.99), max: percentile(w.lat, 1),
-		rss: readRSS(s.cfg.serverPID), heap: scrapeHeap(s.client, s.cfg.metricsURL), serverCores: -1, otherCores: -1}
+		rss: readRSS(s.cfg.serverPID), serverCores: -1, otherCores: -1}
+	smp.heap, smp.gcGoal = scrapeMemory(s.client, s.cfg.metricsURL)
 	if span > 0 {
 		smp.rps = float64(w.requests) / span.Seconds()
 	}
@@ -253,29 +255,35 @@ func (s *soaker) sampleOf(w *window, elapsed, span time.Duration, a, b cpuSample
 	return smp
 }
 
-// scrapeHeap reads go_memstats_heap_inuse_bytes from a Prometheus text
-// exposition; -1 without a URL or the metric.
-func scrapeHeap(c *http.Client, url string) int64 {
+// scrapeMemory reads go_memstats_heap_inuse_bytes and
+// go_memstats_next_gc_bytes from a Prometheus text exposition; -1 for
+// each without a URL or the metric.
+func scrapeMemory(c *http.Client, url string) (heap, gcGoal int64) {
 	if url == "" {
-		return -1
+		return -1, -1
 	}
 	resp, err := c.Get(url)
 	if err != nil {
-		return -1
+		return -1, -1
 	}
 	defer resp.Body.Close()
-	return parseHeap(resp.Body)
+	return parseMemory(resp.Body)
 }
 
-func parseHeap(r io.Reader) int64 {
+func parseMemory(r io.Reader) (heap, gcGoal int64) {
+	heap, gcGoal = -1, -1
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
 	for sc.Scan() {
-		if rest, ok := strings.CutPrefix(sc.Text(), "go_memstats_heap_inuse_bytes "); ok {
-			if f, err := strconv.ParseFloat(strings.TrimSpace(rest), 64); err == nil {
-				return int64(f)
-			}
+		name, val, _ := strings.Cut(sc.Text(), " ")
+		f, err := strconv.ParseFloat(strings.TrimSpace(val), 64)
+		switch {
+		case err != nil:
+		case name == "go_memstats_heap_inuse_bytes":
+			heap = int64(f)
+		case name == "go_memstats_next_gc_bytes":
+			gcGoal = int64(f)
 		}
 	}
-	return -1
+	return heap, gcGoal
 }

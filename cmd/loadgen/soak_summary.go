@@ -43,6 +43,7 @@ func (r *soakResult) printSummary(w io.Writer, cfg soakConfig) {
 	}
 	printTrend(w, "gateway RSS", steady, func(s sample) int64 { return s.rss })
 	printTrend(w, "gateway Go heap in use", steady, func(s sample) int64 { return s.heap })
+	printTrend(w, "gateway GC goal", steady, func(s sample) int64 { return s.gcGoal })
 }
 
 // printTrend prints a memory series' first, last, min and max and its

@@ -106,8 +106,8 @@ func TestSampleLineAndPercentiles(t *testing.T) {
 		t.Errorf("p50 = %s", p)
 	}
 	s := sample{elapsed: 20*time.Second + 3*time.Millisecond, requests: 4000, rps: 400, failed: 1, p50: 1500 * time.Microsecond,
-		p99: 9 * time.Millisecond, max: 31 * time.Millisecond, rss: 90 << 20, heap: -1, serverCores: 0.8, otherCores: -1}
-	want := "    20s      4000   400.0       1     0    1.50    9.00    31.00     90.0         -      0.80            -"
+		p99: 9 * time.Millisecond, max: 31 * time.Millisecond, rss: 90 << 20, heap: -1, gcGoal: 96 << 20, serverCores: 0.8, otherCores: -1}
+	want := "    20s      4000   400.0       1     0    1.50    9.00    31.00     90.0         -         96.0      0.80            -"
 	if got := s.line(); got != want {
 		t.Errorf("line\n got %q\nwant %q", got, want)
 	}
@@ -124,9 +124,12 @@ func TestMemoryReaders(t *testing.T) {
 	if got := parseVmRSS([]byte("Name: x\n")); got != -1 {
 		t.Errorf("no VmRSS = %d", got)
 	}
-	metrics := "# HELP go_memstats_heap_inuse_bytes x\n# TYPE go_memstats_heap_inuse_bytes gauge\ngo_memstats_heap_inuse_bytes 4.194304e+07\ngo_goroutines 12\n"
-	if got := parseHeap(strings.NewReader(metrics)); got != 40<<20 {
-		t.Errorf("heap = %d", got)
+	metrics := "# HELP go_memstats_heap_inuse_bytes x\n# TYPE go_memstats_heap_inuse_bytes gauge\ngo_memstats_heap_inuse_bytes 4.194304e+07\ngo_goroutines 12\ngo_memstats_next_gc_bytes 1.2e+08\n"
+	if heap, goal := parseMemory(strings.NewReader(metrics)); heap != 40<<20 || goal != 120_000_000 {
+		t.Errorf("heap = %d, GC goal = %d", heap, goal)
+	}
+	if heap, goal := parseMemory(strings.NewReader("go_goroutines 3\n")); heap != -1 || goal != -1 {
+		t.Errorf("without the metrics: %d %d", heap, goal)
 	}
 	if got := readRSS(0); got != -1 {
 		t.Errorf("readRSS(0) = %d", got)
@@ -139,10 +142,10 @@ func TestSummaryTrend(t *testing.T) {
 	}
 	var out bytes.Buffer
 	r := &soakResult{total: newWindow(), samples: []sample{
-		{elapsed: time.Minute, requests: 10, p99: time.Second, rss: 50 << 20, heap: -1},
-		{elapsed: 2 * time.Minute, requests: 10, p99: 2 * time.Millisecond, rss: 60 << 20, heap: -1},
-		{elapsed: 3 * time.Minute, requests: 10, p99: 4 * time.Millisecond, rss: 60 << 20, heap: -1},
-		{elapsed: 4 * time.Minute, requests: 10, p99: 3 * time.Millisecond, rss: 60 << 20, heap: -1},
+		{elapsed: time.Minute, requests: 10, p99: time.Second, rss: 50 << 20, heap: -1, gcGoal: -1},
+		{elapsed: 2 * time.Minute, requests: 10, p99: 2 * time.Millisecond, rss: 60 << 20, heap: -1, gcGoal: -1},
+		{elapsed: 3 * time.Minute, requests: 10, p99: 4 * time.Millisecond, rss: 60 << 20, heap: -1, gcGoal: -1},
+		{elapsed: 4 * time.Minute, requests: 10, p99: 3 * time.Millisecond, rss: 60 << 20, heap: -1, gcGoal: -1},
 	}}
 	r.total.failures["voice /api/voice/events: status 503"] = 2
 	r.printSummary(&out, soakConfig{})
@@ -155,7 +158,7 @@ func TestSummaryTrend(t *testing.T) {
 			t.Errorf("no %q in\n%s", want, out.String())
 		}
 	}
-	if strings.Contains(out.String(), "Go heap") {
+	if strings.Contains(out.String(), "Go heap") || strings.Contains(out.String(), "GC goal") {
 		t.Errorf("heap trend without heap figures:\n%s", out.String())
 	}
 }
