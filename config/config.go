@@ -201,6 +201,7 @@ func (c Config) Redacted() map[string]any {
 			"embedded": c.Embedded(),
 			"listen":   c.NATS.Listen,
 			"name":     c.NATS.Name,
+			"sync":     c.NATS.Sync,
 		},
 		"data_dir":       c.DataDir,
 		"subject_prefix": c.SubjectPrefix,
@@ -217,6 +218,7 @@ func (c Config) Redacted() map[string]any {
 		"ussd":     c.USSD.redacted(),
 		"airtime":  c.Airtime.redacted(),
 		"voice":    c.Voice.redacted(),
+		"spool":    map[string]any{"enabled": c.Spool.Enabled, "dir": c.SpoolDir(), "max_bytes": c.Spool.MaxBytes.String()},
 		"console":  c.Console.redacted(),
 	}
 }

@@ -393,3 +393,11 @@ func TestDurableSkipsARecordCorruptedOnDisk(t *testing.T) {
 		t.Fatalf("status %+v, want 1 skipped and 2 forwarded", st)
 	}
 }
+
+func TestRedactURLs(t *testing.T) {
+	got := redactURLs([]string{"nats://u:hunter2@a:4222", "tls://token@b:4222", "u:hunter2@c:4222", "nats://d:4222"})
+	want := []string{"nats://[REDACTED]@a:4222", "tls://[REDACTED]@b:4222", "[REDACTED]@c:4222", "nats://d:4222"}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("redactURLs = %v, want %v", got, want)
+	}
+}

@@ -226,7 +226,7 @@ func Open(ctx context.Context, o Options, log zerolog.Logger) (*Store, error) {
 		}
 		s.nc, err = nats.Connect(url, copts...)
 		if err != nil {
-			return nil, fmt.Errorf("connect to NATS at %s: %w", url, err)
+			return nil, fmt.Errorf("connect to NATS at %s: %w", strings.Join(redactURLs(o.URLs), ","), err)
 		}
 		if s.nc.IsConnected() {
 			log.Info().Str("url", s.nc.ConnectedUrlRedacted()).Msg("connected to NATS")
@@ -293,9 +293,11 @@ func redactURLs(urls []string) []string {
 	out := make([]string, len(urls))
 	for i, u := range urls {
 		if at := strings.LastIndex(u, "@"); at >= 0 {
+			start := 0
 			if scheme := strings.Index(u, "://"); scheme >= 0 && scheme < at {
-				u = u[:scheme+3] + "[REDACTED]" + u[at:]
+				start = scheme + 3
 			}
+			u = u[:start] + "[REDACTED]" + u[at:]
 		}
 		out[i] = u
 	}
