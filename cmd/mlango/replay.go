@@ -12,6 +12,7 @@ import (
 
 	"github.com/mlango/mlango/config"
 	"github.com/mlango/mlango/handlers"
+	"github.com/mlango/mlango/normalize"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 )
@@ -60,6 +61,9 @@ func replayCmd(ctx context.Context, args []string, stdout, stderr io.Writer, get
 		return 1
 	}
 	r := &replayer{o: o, target: target, stdout: stdout, stderr: stderr}
+	if o.raw && !o.read.follow {
+		r.hops = &hopBuffer{}
+	}
 	return r.run(ctx, nc)
 }
 
@@ -176,8 +180,10 @@ func connectStream(cfg config.Config, name string) (*nats.Conn, error) {
 type replayer struct {
 	o                     replayOptions
 	target                replayTarget
+	hops                  *hopBuffer // -raw without -follow: USSD hops in the order received
 	stdout, stderr        io.Writer
 	sent, skipped, failed int
+	stoppedAt             stored // the event that failed
 }
 
 func (r *replayer) run(ctx context.Context, nc *nats.Conn) int {
@@ -188,7 +194,13 @@ func (r *replayer) run(ctx context.Context, nc *nats.Conn) int {
 	}
 	last, err := readStream(ctx, js, r.o.read, r.one)
 	if err == nil {
+		err = r.flush(ctx)
+	}
+	if err == nil {
 		err = r.target.finish(ctx)
+	}
+	if r.stoppedAt.seq != 0 {
+		last = r.stoppedAt
 	}
 	verb := "sent"
 	if r.o.dryRun {
@@ -205,11 +217,41 @@ func (r *replayer) run(ctx context.Context, nc *nats.Conn) int {
 	return 0
 }
 
-// one replays one stored event, when the filters select it.
+// one replays one stored event, when the filters select it; with -raw,
+// USSD hops go through the hop buffer first.
 func (r *replayer) one(ctx context.Context, m stored) error {
 	if (len(r.o.types) > 0 && !r.o.types[m.ev.Type]) || (len(r.o.providers) > 0 && !r.o.providers[m.ev.Provider]) {
 		return nil
 	}
+	if r.hops != nil {
+		for _, h := range r.hops.due(m.at) {
+			if err := r.emit(ctx, h); err != nil {
+				return err
+			}
+		}
+		if m.ev.Type == normalize.TypeUSSDInput {
+			r.hops.add(m)
+			return nil
+		}
+	}
+	return r.emit(ctx, m)
+}
+
+// flush sends the hops still held once the stream is read.
+func (r *replayer) flush(ctx context.Context) error {
+	if r.hops == nil {
+		return nil
+	}
+	for _, h := range r.hops.all() {
+		if err := r.emit(ctx, h); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// emit sends one selected event, or says in a dry run where it would go.
+func (r *replayer) emit(ctx context.Context, m stored) error {
 	d, err := r.target.prepare(m)
 	var skip *skipError
 	switch {
@@ -220,7 +262,7 @@ func (r *replayer) one(ctx context.Context, m stored) error {
 		}
 		return nil
 	case err != nil:
-		r.failed++
+		r.failed, r.stoppedAt = r.failed+1, m
 		return err
 	case r.o.dryRun:
 		r.sent++
@@ -228,7 +270,7 @@ func (r *replayer) one(ctx context.Context, m stored) error {
 		return nil
 	}
 	if err := r.deliver(ctx, m, d); err != nil {
-		r.failed++
+		r.failed, r.stoppedAt = r.failed+1, m
 		return fmt.Errorf("event %s: %w", m.ev.ID, err)
 	}
 	r.sent++

@@ -541,3 +541,37 @@ func TestReplayFollow(t *testing.T) {
 		t.Errorf("exit %d: %s", code, errs.String())
 	}
 }
+
+// TestReplayRawHopOrder: hops whose events were stored out of order (they
+// are published in the background) are sent in the order the gateway
+// received them, by event time.
+func TestReplayRawHopOrder(t *testing.T) {
+	srv := natstest.Start(t)
+	storeEvents(t, srv.ClientURL(), 1) // creates the stream
+	js := jsOn(t, srv.ClientURL())
+	hop := func(id, text string, at time.Time) {
+		body := fmt.Sprintf(`{"specversion":"1.0","id":%q,"source":"africastalking","type":"ussd.input","time":%q,"provider":"africastalking","data":{"raw":{"sessionId":"S1","text":%q}}}`,
+			id, at.Format(time.RFC3339Nano), text)
+		if _, err := js.Publish(context.Background(), "telecom.africastalking.ussd.input", []byte(body)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	received := time.Now().Add(-time.Minute)
+	hop("hop1", "", received)
+	hop("hop3", "1*1", received.Add(2*time.Millisecond)) // stored before hop 2
+	hop("hop2", "1", received.Add(time.Millisecond))
+	hop("late", "2", time.Now()) // received just now: held to the end
+	var out, errs syncBuffer
+	vars := env(map[string]string{"MLANGO_NATS_URL": srv.ClientURL()})
+	if code := replayCmd(context.Background(), []string{"-raw", "-dry-run", "-to-url", "http://127.0.0.1:1"}, &out, &errs, vars); code != 0 {
+		t.Fatalf("exit %d: %s", code, errs.String())
+	}
+	got := regexp.MustCompile(`ussd\.input (\w+) `).FindAllStringSubmatch(out.String(), -1)
+	var order []string
+	for _, m := range got {
+		order = append(order, m[1])
+	}
+	if strings.Join(order, " ") != "hop1 hop2 hop3 late" {
+		t.Errorf("hops sent in order %v:\n%s", order, out.String())
+	}
+}
