@@ -48,7 +48,7 @@ type rawTarget struct {
 	schemes map[string]handlers.Scheme
 	// refuse says why a webhook provider's callbacks cannot be replayed.
 	refuse map[string]string
-	sent   map[[sha256.Size]byte]bool // callbacks already prepared
+	sent   recentSet // callbacks recently prepared
 	noted  map[string]bool
 	stderr io.Writer
 }
@@ -59,7 +59,7 @@ func newRawTarget(o replayOptions, cfg config.Config, client *http.Client, stder
 		return nil, fmt.Errorf("-to-url %q: want the gateway's base URL, e.g. http://127.0.0.1:8080", o.toURL)
 	}
 	t := &rawTarget{base: base, client: client, now: time.Now, signers: map[string]*handlers.Signer{}, schemes: map[string]handlers.Scheme{},
-		refuse: map[string]string{}, sent: map[[sha256.Size]byte]bool{}, noted: map[string]bool{}, stderr: stderr}
+		refuse: map[string]string{}, sent: newRecentSet(recentCallbacks), noted: map[string]bool{}, stderr: stderr}
 	names := map[string]bool{normalize.TalkNTalk: true, normalize.Zexa: true}
 	for _, n := range cfg.Webhooks.Names() {
 		names[n] = true
@@ -128,10 +128,9 @@ func (t *rawTarget) prepare(m stored) (delivery, error) {
 		return nil, err
 	}
 	key := sha256.Sum256([]byte(d.url + "\x00" + string(raw)))
-	if t.sent[key] {
+	if !t.sent.add(key) {
 		return nil, &skipError{"the same callback as an event already replayed (one callback made both)"}
 	}
-	t.sent[key] = true
 	return d, nil
 }
 
@@ -192,6 +191,39 @@ func (t *rawTarget) noteOnce(key, msg string) {
 }
 
 func (t *rawTarget) finish(context.Context) error { return nil }
+
+// recentCallbacks is how many callbacks replay remembers to send each once:
+// the events one callback makes are stored in one batch, so they sit
+// close together in the stream, and remembering a whole day's would cost
+// memory by the gigabyte.
+const recentCallbacks = 4096
+
+// recentSet remembers the last n keys added.
+type recentSet struct {
+	seen map[[sha256.Size]byte]bool
+	ring [][sha256.Size]byte
+	next int
+}
+
+func newRecentSet(n int) recentSet {
+	return recentSet{seen: make(map[[sha256.Size]byte]bool, n), ring: make([][sha256.Size]byte, 0, n)}
+}
+
+// add reports whether k is new among the last n keys, and remembers it.
+func (r *recentSet) add(k [sha256.Size]byte) bool {
+	if r.seen[k] {
+		return false
+	}
+	if len(r.ring) < cap(r.ring) {
+		r.ring = append(r.ring, k)
+	} else {
+		delete(r.seen, r.ring[r.next])
+		r.ring[r.next] = k
+		r.next = (r.next + 1) % len(r.ring)
+	}
+	r.seen[k] = true
+	return true
+}
 
 // formOf returns raw as form values when raw is exactly what the gateway
 // records for a form (string fields, a repeated field as a list, keys

@@ -575,3 +575,16 @@ func TestReplayRawHopOrder(t *testing.T) {
 		t.Errorf("hops sent in order %v:\n%s", order, out.String())
 	}
 }
+
+func TestRecentSet(t *testing.T) {
+	r := newRecentSet(2)
+	k := func(b byte) [32]byte { return [32]byte{b} }
+	for i, c := range []struct {
+		key byte
+		new bool
+	}{{1, true}, {1, false}, {2, true}, {3, true}, {1, true}, {3, false}, {2, true}} {
+		if got := r.add(k(c.key)); got != c.new {
+			t.Errorf("step %d: add(%d) = %v", i, c.key, got)
+		}
+	}
+}
