@@ -67,23 +67,27 @@ func replayCmd(ctx context.Context, args []string, stdout, stderr io.Writer, get
 	return r.run(ctx, nc)
 }
 
-// parseReplay reads the flags; code is -1 when the replay should run.
-func parseReplay(args []string, stderr io.Writer, getenv func(string) (string, bool), now time.Time) (replayOptions, config.Config, int) {
+// replayArgs is what the flags give before it is checked.
+type replayArgs struct {
+	cfgPath, since, until         string
+	types, providers, hookSecrets listFlag
+}
+
+// replayFlags declares replay's flags, into o and a.
+func replayFlags(o *replayOptions, a *replayArgs, stderr io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet("mlango replay", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	var o replayOptions
-	cfgPath := fs.String("config", "", "config file (default mlango.yaml if present): NATS, stream, prefix, webhook providers")
-	since := fs.String("since", "", "first stored time: RFC 3339 or a duration ago (2h, 90m, 1d); default the stream's start")
-	until := fs.String("until", "", "last stored time: RFC 3339 or a duration ago; default now")
+	fs.StringVar(&a.cfgPath, "config", "", "config file (default mlango.yaml if present): NATS, stream, prefix, webhook providers")
+	fs.StringVar(&a.since, "since", "", "first stored time: RFC 3339 or a duration ago (2h, 90m, 1d); default the stream's start")
+	fs.StringVar(&a.until, "until", "", "last stored time: RFC 3339 or a duration ago; default now")
 	fs.StringVar(&o.read.subject, "subject", "", "subject filter (default <prefix>.>), e.g. telecom.africastalking.>")
-	var types, providers, hookSecrets listFlag
-	fs.Var(&types, "type", "event type(s), comma list or repeated, e.g. sms.delivery")
-	fs.Var(&providers, "provider", "provider(s), comma list or repeated, e.g. africastalking")
+	fs.Var(&a.types, "type", "event type(s), comma list or repeated, e.g. sms.delivery")
+	fs.Var(&a.providers, "provider", "provider(s), comma list or repeated, e.g. africastalking")
 	fs.StringVar(&o.toSubject, "to-subject", "", "publish to this subject plus the original's tail (replay.telecom → replay.telecom.africastalking.sms.delivery)")
 	fs.StringVar(&o.toURL, "to-url", "", "POST each event to this URL as signed CloudEvents JSON; with -raw, the gateway's base URL")
 	fs.StringVar(&o.secret, "secret", "", "Standard Webhooks secret (whsec_…) to sign -to-url requests (env "+replaySecretEnv+")")
 	fs.BoolVar(&o.raw, "raw", false, "re-drive the original callbacks from data.raw against the gateway at -to-url")
-	fs.Var(&hookSecrets, "webhook-secret", "with -raw: PROVIDER=SECRET to re-sign a webhook provider's callbacks (default its configured secret; empty: unsigned)")
+	fs.Var(&a.hookSecrets, "webhook-secret", "with -raw: PROVIDER=SECRET to re-sign a webhook provider's callbacks (default its configured secret; empty: unsigned)")
 	fs.BoolVar(&o.dryRun, "dry-run", false, "print what would be sent, send nothing")
 	fs.BoolVar(&o.read.follow, "follow", false, "keep delivering new events after the stored ones, until interrupted")
 	fs.IntVar(&o.retries, "retries", 5, "retries of an event after a 5xx, 408, 429 or connection error")
@@ -93,6 +97,14 @@ func parseReplay(args []string, stderr io.Writer, getenv func(string) (string, b
 			"                     (-to-subject S | -to-url URL [-secret whsec_…] | -raw -to-url BASE) [-dry-run] [-follow]")
 		fs.PrintDefaults()
 	}
+	return fs
+}
+
+// parseReplay reads the flags; code is -1 when the replay should run.
+func parseReplay(args []string, stderr io.Writer, getenv func(string) (string, bool), now time.Time) (replayOptions, config.Config, int) {
+	var o replayOptions
+	var a replayArgs
+	fs := replayFlags(&o, &a, stderr)
 	if err := fs.Parse(args); err != nil {
 		return o, config.Config{}, 2
 	}
@@ -104,14 +116,14 @@ func parseReplay(args []string, stderr io.Writer, getenv func(string) (string, b
 		return bad("unexpected arguments %q", fs.Args())
 	}
 	var err error
-	if o.read.since, err = parseWhen(*since, now); err != nil {
+	if o.read.since, err = parseWhen(a.since, now); err != nil {
 		return bad("-since: %v", err)
 	}
-	if o.read.until, err = parseWhen(*until, now); err != nil {
+	if o.read.until, err = parseWhen(a.until, now); err != nil {
 		return bad("-until: %v", err)
 	}
-	o.types, o.providers = types.set(), providers.set()
-	if o.webhookSecrets, err = hookSecrets.pairs(); err != nil {
+	o.types, o.providers = a.types.set(), a.providers.set()
+	if o.webhookSecrets, err = a.hookSecrets.pairs(); err != nil {
 		return bad("-webhook-secret: %v", err)
 	}
 	if o.secret == "" {
@@ -121,7 +133,7 @@ func parseReplay(args []string, stderr io.Writer, getenv func(string) (string, b
 		return bad("%s", msg)
 	}
 	o.backoff = replayBackoff
-	path, explicit := config.ConfigPath(*cfgPath, getenv)
+	path, explicit := config.ConfigPath(a.cfgPath, getenv)
 	cfg, err := config.Load(path, explicit, getenv)
 	if err != nil {
 		fmt.Fprintf(stderr, "mlango replay: invalid configuration:\n%v\n", err)
