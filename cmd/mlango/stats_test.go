@@ -32,7 +32,7 @@ var statsReports = []struct {
 // TestStatsGolden fills a real gateway's stream with known callbacks and
 // compares mlango stats' summary with testdata/stats-summary.golden.
 func TestStatsGolden(t *testing.T) {
-	g := newTestGateway(t, map[string]string{"MLANGO_TALKNTALK_SECRET": "tnt-s"})
+	g := newTestGateway(t, map[string]string{"MLANGO_TALKNTALK_SECRET": "tnt-s", "MLANGO_ZEXA_SECRET": "zexa-s"})
 	seq := 0
 	for _, r := range statsReports {
 		for range r.n {
@@ -50,6 +50,7 @@ func TestStatsGolden(t *testing.T) {
 		postFixture(t, g.url, "../../testdata/"+f+".txt", nil)
 	}
 	postFixture(t, g.url, "../../testdata/talkntalk/sms-failed.txt", hexSigner(t, "X-TalkNTalk-Signature", "sha256=", "tnt-s"))
+	postFixture(t, g.url, "../../testdata/zexa/message-delivered-documented.txt", hexSigner(t, "X-Zexa-Signature", "", "zexa-s")) // no network
 
 	var out, errs syncBuffer
 	if code := statsCmd(context.Background(), []string{"-last", "1h"}, &out, &errs, env(map[string]string{"MLANGO_NATS_URL": g.natsURL})); code != 0 {
