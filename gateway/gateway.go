@@ -26,8 +26,11 @@ type Options struct {
 	// ReadyDetail, when set, adds what an operator wants to see beside the
 	// verdict (NATS state, spool depth and age): /readyz then answers JSON.
 	ReadyDetail func() any
-	BodyLimit   int64
-	Log         zerolog.Logger
+	// Healthy, when set, reports a fault only a restart clears; /healthz
+	// (the liveness check) then answers 503 with it.
+	Healthy   func() error
+	BodyLimit int64
+	Log       zerolog.Logger
 	// Now is the clock for receive times; tests pin it.
 	Now func() time.Time
 	// Observer, when set, is told about every finished request (metrics).
@@ -47,7 +50,14 @@ func New(o Options) (*echo.Echo, error) {
 	e.HTTPErrorHandler = handlers.ErrorHandler
 	e.Use(handlers.RequestLog(o.Log, o.Observer))
 
-	e.GET("/healthz", func(c echo.Context) error { return c.String(http.StatusOK, "ok") })
+	e.GET("/healthz", func(c echo.Context) error {
+		if o.Healthy != nil {
+			if err := o.Healthy(); err != nil {
+				return c.String(http.StatusServiceUnavailable, "unhealthy: "+err.Error())
+			}
+		}
+		return c.String(http.StatusOK, "ok")
+	})
 	e.GET("/readyz", readyz(o.Ready, o.ReadyDetail))
 
 	deps := handlers.Deps{Store: o.Store, Decoder: handlers.Decoder{Limit: o.BodyLimit}, Now: o.Now}

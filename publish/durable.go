@@ -112,7 +112,9 @@ func (d *Durable) Store(ctx context.Context, events []normalize.Event) (int, err
 		return 0, nil
 	}
 	var cause error
-	if d.spool.Len() == 0 && d.store.nc.IsConnected() {
+	if broken := d.store.Healthy(); broken != nil {
+		cause = broken // JetStream would only time out: do not make the caller wait
+	} else if d.spool.Len() == 0 && d.store.nc.IsConnected() {
 		dups, err := d.store.Store(ctx, events)
 		if err == nil || errors.Is(err, ErrInvalidEvent) {
 			return dups, err
@@ -266,6 +268,9 @@ func (d *Durable) forward() {
 // forwardBatch publishes the oldest spooled records and acknowledges in the
 // spool the longest prefix JetStream acknowledged.
 func (d *Durable) forwardBatch(batch int) error {
+	if err := d.store.Healthy(); err != nil {
+		return err
+	}
 	if !d.store.nc.IsConnected() {
 		return fmt.Errorf("NATS connection is %s", d.store.nc.Status())
 	}

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
@@ -41,8 +42,13 @@ const embeddedReadyTimeout = 10 * time.Second
 // its logger's Fatalf (a busy port, an unusable store dir) are returned as
 // errors, and the server is shut down again.
 func StartEmbedded(o EmbeddedOptions, log zerolog.Logger) (*server.Server, error) {
+	srv, _, err := runEmbedded(o, log)
+	return srv, err
+}
+
+func runEmbedded(o EmbeddedOptions, log zerolog.Logger) (*server.Server, *serverLogger, error) {
 	if o.StoreDir == "" {
-		return nil, errors.New("embedded NATS: no store dir given")
+		return nil, nil, errors.New("embedded NATS: no store dir given")
 	}
 	opts := &server.Options{
 		ServerName:   o.ServerName,
@@ -61,11 +67,11 @@ func StartEmbedded(o EmbeddedOptions, log zerolog.Logger) (*server.Server, error
 	} else {
 		host, portStr, err := net.SplitHostPort(listen)
 		if err != nil {
-			return nil, fmt.Errorf("embedded NATS listen address %q is not host:port: %w", listen, err)
+			return nil, nil, fmt.Errorf("embedded NATS listen address %q is not host:port: %w", listen, err)
 		}
 		port, err := strconv.Atoi(portStr)
 		if err != nil || port < 0 || port > 65535 {
-			return nil, fmt.Errorf("embedded NATS listen address %q: bad port %q", listen, portStr)
+			return nil, nil, fmt.Errorf("embedded NATS listen address %q: bad port %q", listen, portStr)
 		}
 		if port == 0 {
 			// nats-server reads 0 as "the default port, 4222".
@@ -76,7 +82,7 @@ func StartEmbedded(o EmbeddedOptions, log zerolog.Logger) (*server.Server, error
 
 	srv, err := server.NewServer(opts)
 	if err != nil {
-		return nil, fmt.Errorf("embedded NATS: %w", err)
+		return nil, nil, fmt.Errorf("embedded NATS: %w", err)
 	}
 	sl := &serverLogger{log: log.With().Str("component", "nats-server").Logger()}
 	lvl := log.GetLevel()
@@ -92,9 +98,9 @@ func StartEmbedded(o EmbeddedOptions, log zerolog.Logger) (*server.Server, error
 		srv.Shutdown()
 		srv.WaitForShutdown()
 		if listen != "" && strings.Contains(msg, "listening on port") {
-			return nil, fmt.Errorf("embedded NATS could not listen on %s: %s; set MLANGO_NATS_LISTEN to another host:port, or none", listen, msg)
+			return nil, nil, fmt.Errorf("embedded NATS could not listen on %s: %s; set MLANGO_NATS_LISTEN to another host:port, or none", listen, msg)
 		}
-		return nil, fmt.Errorf("embedded NATS did not start: %s", msg)
+		return nil, nil, fmt.Errorf("embedded NATS did not start: %s", msg)
 	}
 	if !srv.ReadyForConnections(embeddedReadyTimeout) {
 		msg := sl.fatal()
@@ -103,12 +109,12 @@ func StartEmbedded(o EmbeddedOptions, log zerolog.Logger) (*server.Server, error
 		if msg == "" {
 			msg = "not ready for connections after " + embeddedReadyTimeout.String()
 		}
-		return nil, fmt.Errorf("embedded NATS did not start: %s", msg)
+		return nil, nil, fmt.Errorf("embedded NATS did not start: %s", msg)
 	}
 	if !srv.JetStreamEnabled() {
 		srv.Shutdown()
 		srv.WaitForShutdown()
-		return nil, errors.New("embedded NATS started without JetStream")
+		return nil, nil, errors.New("embedded NATS started without JetStream")
 	}
 	ev := log.Info().Str("store_dir", o.StoreDir)
 	if listen != "" {
@@ -117,7 +123,7 @@ func StartEmbedded(o EmbeddedOptions, log zerolog.Logger) (*server.Server, error
 		ev = ev.Str("listen", "none")
 	}
 	ev.Msg("embedded NATS with JetStream started")
-	return srv, nil
+	return srv, sl, nil
 }
 
 // serverLogger routes nats-server's logs to zerolog. Fatalf logs at error
@@ -128,6 +134,7 @@ type serverLogger struct {
 
 	mu       sync.Mutex
 	firstErr string
+	writeErr atomic.Pointer[string] // the first "critical write error": JetStream stops storing until restarted
 }
 
 var _ server.Logger = (*serverLogger)(nil)
@@ -136,9 +143,25 @@ var _ server.Logger = (*serverLogger)(nil)
 // routine chatter; Mlango logs its own line when the server is ready.
 func (l *serverLogger) Noticef(format string, v ...any) { l.log.Debug().Msgf(format, v...) }
 func (l *serverLogger) Warnf(format string, v ...any)   { l.log.Warn().Msgf(format, v...) }
-func (l *serverLogger) Errorf(format string, v ...any)  { l.log.Error().Msgf(format, v...) }
-func (l *serverLogger) Debugf(format string, v ...any)  { l.log.Debug().Msgf(format, v...) }
-func (l *serverLogger) Tracef(format string, v ...any)  { l.log.Trace().Msgf(format, v...) }
+func (l *serverLogger) Errorf(format string, v ...any) {
+	msg := fmt.Sprintf(format, v...)
+	l.log.Error().Msg(msg)
+	// nats-server keeps a stream's write error until it restarts (a single
+	// server has no replica to step down to), so remember it for /healthz.
+	if strings.Contains(msg, "critical write error") {
+		l.writeErr.CompareAndSwap(nil, &msg)
+	}
+}
+
+// criticalWrite returns the first critical write error the server logged, or "".
+func (l *serverLogger) criticalWrite() string {
+	if p := l.writeErr.Load(); p != nil {
+		return *p
+	}
+	return ""
+}
+func (l *serverLogger) Debugf(format string, v ...any) { l.log.Debug().Msgf(format, v...) }
+func (l *serverLogger) Tracef(format string, v ...any) { l.log.Trace().Msgf(format, v...) }
 
 func (l *serverLogger) Fatalf(format string, v ...any) {
 	msg := fmt.Sprintf(format, v...)

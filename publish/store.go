@@ -89,6 +89,7 @@ type Store struct {
 	nc      *nats.Conn
 	js      jetstream.JetStream
 	srv     *server.Server // nil when connected to an external NATS
+	srvLog  *serverLogger  // the embedded server's logger
 	log     zerolog.Logger
 	stream  string
 	prefix  string
@@ -210,7 +211,7 @@ func Open(ctx context.Context, o Options, log zerolog.Logger) (*Store, error) {
 
 	var err error
 	if len(o.URLs) == 0 {
-		s.srv, err = StartEmbedded(o.Embedded, log)
+		s.srv, s.srvLog, err = runEmbedded(o.Embedded, log)
 		if err != nil {
 			return nil, err
 		}
@@ -439,6 +440,29 @@ func (s *Store) Ready(ctx context.Context) error {
 		return fmt.Errorf("JetStream stream %s: %w", s.stream, err)
 	}
 	return nil
+}
+
+// Healthy reports a fault only a restart clears: the embedded nats-server
+// logged a critical write error (a full or failing disk), after which it
+// stores nothing on that stream until it restarts. Callbacks are spooled
+// meanwhile; the spool drains after the restart.
+func (s *Store) Healthy() error {
+	if s.srvLog != nil {
+		if msg := s.srvLog.criticalWrite(); msg != "" {
+			return fmt.Errorf("embedded JetStream stopped storing after a write error (%s); free space and restart the gateway: what was accepted meanwhile is in the spool", msg)
+		}
+	}
+	return nil
+}
+
+// ClientURL is where other clients reach this store's NATS: the embedded
+// server's listener (an in-process connection reports only a default URL),
+// or the server connected to.
+func (s *Store) ClientURL() string {
+	if s.srv != nil {
+		return s.srv.ClientURL()
+	}
+	return s.nc.ConnectedUrl()
 }
 
 // Conn returns the NATS connection, e.g. for Tail.

@@ -174,12 +174,14 @@ func serve(ctx context.Context, cfg config.Config, log zerolog.Logger) error {
 		Store:       keep.store,
 		Ready:       keep.ready,
 		ReadyDetail: keep.detail,
+		Healthy:     keep.healthy,
 		BodyLimit:   int64(cfg.HTTP.BodyLimit),
 		Log:         log,
 	}, store, keep.spoolStats)) // nil without a spool: no spool gauges
 	if err != nil {
 		return err
 	}
+	registerConsole(ctx, e, cfg, store, log) // off unless console.enabled
 	so, err := serverOptions(cfg, log)
 	if err != nil {
 		return err

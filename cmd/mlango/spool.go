@@ -19,6 +19,8 @@ type keeper struct {
 	store  handlers.EventStore
 	ready  func(context.Context) error
 	detail func() any
+	// healthy reports a fault only a restart clears (for /healthz).
+	healthy func() error
 	// spoolStats is nil without a spool (metrics skip the gauges then).
 	spoolStats func() (records int, bytes int64, oldest time.Time)
 	close      func()
@@ -28,8 +30,9 @@ func openKeeper(cfg config.Config, store *publish.Store, log zerolog.Logger) (*k
 	if !cfg.Spool.Enabled {
 		log.Warn().Msg("spool disabled: a JetStream outage answers 503 and relies on provider retries")
 		return &keeper{
-			store: store,
-			ready: store.Ready,
+			store:   store,
+			ready:   store.Ready,
+			healthy: store.Healthy,
 			detail: func() any {
 				return map[string]any{"nats": store.Conn().Status().String(), "spool": "disabled"}
 			},
@@ -47,8 +50,9 @@ func openKeeper(cfg config.Config, store *publish.Store, log zerolog.Logger) (*k
 	}
 	d := publish.NewDurable(store, sp, publish.DurableOptions{}, log)
 	return &keeper{
-		store: d,
-		ready: d.Ready,
+		store:   d,
+		ready:   d.Ready,
+		healthy: store.Healthy,
 		detail: func() any {
 			nats, st := d.Status()
 			return map[string]any{"nats": nats, "spool": st}

@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -242,4 +243,86 @@ func TestReadOnlySpoolMidRun(t *testing.T) {
 	ns = natstest.StartAt(t, storeDir, port)
 	eventually(t, 60*time.Second, "the spool to drain", func() bool { return spooled(t, gw.URL) == 0 })
 	l.verify(t, "read-only spool mid-run", ns.ClientURL(), 80)
+}
+
+// The embedded nats-server and the spool share a data dir that fills up:
+// JetStream cannot write and neither can the spool, so callbacks get 503.
+// Space comes back: the spool takes callbacks again (2xx), but nats-server
+// keeps its stream's write error until it restarts, so /healthz asks for a
+// restart; after it, the spool drains and every 2xx is stored once.
+func TestDiskFullUnderEmbeddedJetStream(t *testing.T) {
+	disk := mountTmpfs(t, "64m")
+	gw := embeddedGateway(t, disk)
+	l := newLoad(gw.srv.URL)
+	expectAnswers(t, l, ids(0, 20), true, "disk fine")
+	filler := filepath.Join(disk, "filler")
+	fill(t, filler)
+	expectAnswers(t, l, ids(20, 40), false, "disk full under JetStream and spool")
+	if code, body := readyz(t, gw.srv.URL); code != http.StatusServiceUnavailable {
+		t.Fatalf("/readyz with the disk full = %d %s", code, body)
+	}
+	if err := os.Remove(filler); err != nil {
+		t.Fatal(err)
+	}
+	expectAnswers(t, l, ids(40, 60), true, "space back (spooled)")
+	resp, err := http.Get(gw.srv.URL + "/healthz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusServiceUnavailable || !strings.Contains(string(body), "restart") {
+		t.Fatalf("/healthz after JetStream's write error = %d %s; want 503 asking for a restart", resp.StatusCode, body)
+	}
+	gw.close()
+	gw = embeddedGateway(t, disk) // the restart a liveness probe triggers
+	defer gw.close()
+	eventually(t, 60*time.Second, "the spool to drain after the restart", func() bool { return spooled(t, gw.srv.URL) == 0 })
+	l.verify(t, "disk full under embedded JetStream (then a restart)", gw.natsURL, 60)
+}
+
+// embedded is a gateway with its own embedded nats-server, both storing in
+// dir, wired as cmd/mlango wires them.
+type embedded struct {
+	srv     *httptest.Server
+	natsURL string
+	close   func()
+}
+
+func embeddedGateway(t *testing.T, dir string) *embedded {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	store, err := publish.Open(ctx, publish.Options{
+		Embedded:        publish.EmbeddedOptions{StoreDir: dir, Listen: "127.0.0.1:0", ServerName: "full"},
+		DuplicateWindow: time.Hour, PublishTimeout: time.Second,
+	}, zerolog.Nop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	sp, _, err := spool.Open(spool.Options{Dir: filepath.Join(dir, "spool")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := publish.NewDurable(store, sp, publish.DurableOptions{MaxBackoff: 100 * time.Millisecond}, zerolog.Nop())
+	e, err := gateway.New(gateway.Options{
+		Providers: []handlers.Provider{handlers.AfricasTalking()}, Store: d, Ready: d.Ready, Healthy: store.Healthy,
+		ReadyDetail: func() any { conn, st := d.Status(); return map[string]any{"nats": conn, "spool": st} },
+		BodyLimit:   1 << 20, Log: zerolog.Nop(),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(e)
+	var once sync.Once
+	return &embedded{srv: srv, natsURL: store.ClientURL(), close: func() {
+		once.Do(func() {
+			srv.Close()
+			d.Close()
+			sp.Close()
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			_ = store.Close(ctx)
+		})
+	}}
 }
