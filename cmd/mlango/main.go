@@ -181,7 +181,6 @@ func serve(ctx context.Context, cfg config.Config, log zerolog.Logger) error {
 	if err != nil {
 		return err
 	}
-	registerConsole(ctx, e, cfg, store, log) // off unless console.enabled
 	so, err := serverOptions(cfg, log)
 	if err != nil {
 		return err
