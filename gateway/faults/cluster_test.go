@@ -3,7 +3,6 @@ package faults
 import (
 	"context"
 	"fmt"
-	"net/http/httptest"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -14,10 +13,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/rs/zerolog"
 
-	"github.com/mlango/mlango/gateway"
-	"github.com/mlango/mlango/handlers"
 	"github.com/mlango/mlango/publish"
-	"github.com/mlango/mlango/publish/spool"
 )
 
 // A three-node JetStream cluster, a stream with three replicas and two
@@ -28,8 +24,8 @@ func TestClusterNodeStoppedUnderLoad(t *testing.T) {
 	n := callbacks(1500)
 	nodes := startCluster(t, 3)
 	urls := clientURLs(nodes)
-	gw1 := inProcessGateway(t, urls, 3)
-	gw2 := inProcessGateway(t, urls, 3)
+	gw1 := clusterGateway(t, urls, 3)
+	gw2 := clusterGateway(t, urls, 3)
 	l := newLoad(gw1.URL, gw2.URL)
 
 	var stopped string
@@ -146,50 +142,21 @@ func streamLeader(t *testing.T, url string) string {
 	return info.Cluster.Leader
 }
 
-// inProcessGateway wires a gateway as cmd/mlango does, with the spool, in
-// this process (so the race detector sees the durable path).
-func inProcessGateway(t *testing.T, urls []string, replicas int) *httptest.Server {
+// clusterGateway is a gateway on the cluster at urls. The first Open
+// creates the replicated stream; with a young cluster that can need a few
+// tries while the meta leader settles.
+func clusterGateway(t *testing.T, urls []string, replicas int) *served {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
 	var store *publish.Store
-	var err error
-	// The first Open creates the replicated stream; with a young cluster
-	// that can need a few tries while the meta leader settles.
 	eventually(t, 60*time.Second, "the stream to be created", func() bool {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		var err error
 		store, err = publish.Open(ctx, publish.Options{
 			URLs: urls, Name: "mlango-faults", Replicas: replicas,
 			DuplicateWindow: time.Hour, PublishTimeout: 2 * time.Second,
 		}, zerolog.Nop())
 		return err == nil
 	})
-	sp, _, err := spool.Open(spool.Options{Dir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	d := publish.NewDurable(store, sp, publish.DurableOptions{MaxBackoff: 200 * time.Millisecond}, zerolog.Nop())
-	e, err := gateway.New(gateway.Options{
-		Providers: []handlers.Provider{handlers.AfricasTalking()},
-		Store:     d,
-		Ready:     d.Ready,
-		ReadyDetail: func() any {
-			conn, st := d.Status()
-			return map[string]any{"nats": conn, "spool": st}
-		},
-		BodyLimit: 1 << 20,
-		Log:       zerolog.Nop(),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(e)
-	t.Cleanup(func() {
-		srv.Close()
-		d.Close()
-		sp.Close()
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		_ = store.Close(ctx)
-	})
-	return srv
+	return serve(t, store, t.TempDir(), nil)
 }

@@ -1,7 +1,6 @@
 package faults
 
 import (
-	"context"
 	"errors"
 	"io"
 	"net"
@@ -10,21 +9,14 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
 
-	"github.com/rs/zerolog"
-
-	"github.com/mlango/mlango/gateway"
-	"github.com/mlango/mlango/handlers"
 	"github.com/mlango/mlango/publish"
 	"github.com/mlango/mlango/publish/natstest"
 	"github.com/mlango/mlango/publish/spool"
-
-	"net/http/httptest"
 )
 
 // mountTmpfs mounts a tmpfs of size bytes at a new dir, so the disk can
@@ -58,45 +50,6 @@ func fill(t *testing.T, path string) {
 			chunk = chunk[:len(chunk)/2]
 		}
 	}
-}
-
-// durableGateway is inProcessGateway over a single NATS URL with the spool
-// in dir, opened through openFile (nil: the real file system).
-func durableGateway(t *testing.T, natsURL, dir string, openFile func(string, int, os.FileMode) (spool.File, error)) *httptest.Server {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	store, err := publish.Open(ctx, publish.Options{URLs: []string{natsURL}, DuplicateWindow: time.Hour, PublishTimeout: time.Second}, zerolog.Nop())
-	if err != nil {
-		t.Fatal(err)
-	}
-	sp, _, err := spool.Open(spool.Options{Dir: dir, OpenFile: openFile})
-	if err != nil {
-		t.Fatal(err)
-	}
-	d := publish.NewDurable(store, sp, publish.DurableOptions{MaxBackoff: 100 * time.Millisecond}, zerolog.Nop())
-	e, err := gateway.New(gateway.Options{
-		Providers: []handlers.Provider{handlers.AfricasTalking()},
-		Store:     d, Ready: d.Ready,
-		ReadyDetail: func() any {
-			conn, st := d.Status()
-			return map[string]any{"nats": conn, "spool": st}
-		},
-		BodyLimit: 1 << 20, Log: zerolog.Nop(),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(e)
-	t.Cleanup(func() {
-		srv.Close()
-		d.Close()
-		sp.Close()
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		_ = store.Close(ctx)
-	})
-	return srv
 }
 
 func readyz(t *testing.T, url string) (int, string) {
@@ -136,7 +89,7 @@ func TestDiskFullWhileNATSIsDown(t *testing.T) {
 	storeDir := t.TempDir()
 	ns := natstest.StartIn(t, storeDir)
 	port := ns.Addr().(*net.TCPAddr).Port
-	gw := durableGateway(t, ns.ClientURL(), filepath.Join(disk, "spool"), nil)
+	gw := serve(t, open(t, publish.Options{URLs: []string{ns.ClientURL()}}), filepath.Join(disk, "spool"), nil)
 	l := newLoad(gw.URL)
 
 	expectAnswers(t, l, ids(0, 20), true, "JetStream up")
@@ -225,7 +178,7 @@ func TestReadOnlySpoolMidRun(t *testing.T) {
 	ns := natstest.StartIn(t, storeDir)
 	port := ns.Addr().(*net.TCPAddr).Port
 	fs := &roFS{}
-	gw := durableGateway(t, ns.ClientURL(), t.TempDir(), fs.open)
+	gw := serve(t, open(t, publish.Options{URLs: []string{ns.ClientURL()}}), t.TempDir(), fs.open)
 	l := newLoad(gw.URL)
 
 	fs.on.Store(true)
@@ -253,19 +206,19 @@ func TestReadOnlySpoolMidRun(t *testing.T) {
 func TestDiskFullUnderEmbeddedJetStream(t *testing.T) {
 	disk := mountTmpfs(t, "64m")
 	gw := embeddedGateway(t, disk)
-	l := newLoad(gw.srv.URL)
+	l := newLoad(gw.URL)
 	expectAnswers(t, l, ids(0, 20), true, "disk fine")
 	filler := filepath.Join(disk, "filler")
 	fill(t, filler)
 	expectAnswers(t, l, ids(20, 40), false, "disk full under JetStream and spool")
-	if code, body := readyz(t, gw.srv.URL); code != http.StatusServiceUnavailable {
+	if code, body := readyz(t, gw.URL); code != http.StatusServiceUnavailable {
 		t.Fatalf("/readyz with the disk full = %d %s", code, body)
 	}
 	if err := os.Remove(filler); err != nil {
 		t.Fatal(err)
 	}
 	expectAnswers(t, l, ids(40, 60), true, "space back (spooled)")
-	resp, err := http.Get(gw.srv.URL + "/healthz")
+	resp, err := http.Get(gw.URL + "/healthz")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -277,52 +230,14 @@ func TestDiskFullUnderEmbeddedJetStream(t *testing.T) {
 	gw.close()
 	gw = embeddedGateway(t, disk) // the restart a liveness probe triggers
 	defer gw.close()
-	eventually(t, 60*time.Second, "the spool to drain after the restart", func() bool { return spooled(t, gw.srv.URL) == 0 })
+	eventually(t, 60*time.Second, "the spool to drain after the restart", func() bool { return spooled(t, gw.URL) == 0 })
 	l.verify(t, "disk full under embedded JetStream (then a restart)", gw.natsURL, 60)
 }
 
-// embedded is a gateway with its own embedded nats-server, both storing in
-// dir, wired as cmd/mlango wires them.
-type embedded struct {
-	srv     *httptest.Server
-	natsURL string
-	close   func()
-}
-
-func embeddedGateway(t *testing.T, dir string) *embedded {
+// embeddedGateway is a gateway with its own embedded nats-server, both
+// storing in dir.
+func embeddedGateway(t *testing.T, dir string) *served {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	store, err := publish.Open(ctx, publish.Options{
-		Embedded:        publish.EmbeddedOptions{StoreDir: dir, Listen: "127.0.0.1:0", ServerName: "full"},
-		DuplicateWindow: time.Hour, PublishTimeout: time.Second,
-	}, zerolog.Nop())
-	if err != nil {
-		t.Fatal(err)
-	}
-	sp, _, err := spool.Open(spool.Options{Dir: filepath.Join(dir, "spool")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	d := publish.NewDurable(store, sp, publish.DurableOptions{MaxBackoff: 100 * time.Millisecond}, zerolog.Nop())
-	e, err := gateway.New(gateway.Options{
-		Providers: []handlers.Provider{handlers.AfricasTalking()}, Store: d, Ready: d.Ready, Healthy: store.Healthy,
-		ReadyDetail: func() any { conn, st := d.Status(); return map[string]any{"nats": conn, "spool": st} },
-		BodyLimit:   1 << 20, Log: zerolog.Nop(),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(e)
-	var once sync.Once
-	return &embedded{srv: srv, natsURL: store.ClientURL(), close: func() {
-		once.Do(func() {
-			srv.Close()
-			d.Close()
-			sp.Close()
-			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-			defer cancel()
-			_ = store.Close(ctx)
-		})
-	}}
+	store := open(t, publish.Options{Embedded: publish.EmbeddedOptions{StoreDir: dir, Listen: "127.0.0.1:0", ServerName: "full"}})
+	return serve(t, store, filepath.Join(dir, "spool"), nil)
 }
