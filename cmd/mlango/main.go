@@ -181,6 +181,7 @@ func serve(ctx context.Context, cfg config.Config, log zerolog.Logger) error {
 	if err != nil {
 		return err
 	}
+	registerConsole(ctx, e, cfg, store, log) // off unless console.enabled
 	so, err := serverOptions(cfg, log)
 	if err != nil {
 		return err
