@@ -86,7 +86,7 @@ func TestConfiguredProviders(t *testing.T) {
 		t.Fatal(err)
 	}
 	vars := env(map[string]string{"MLANGO_CONFIG": path, "MLANGO_HTTP_ADDR": "127.0.0.1:0",
-		"MLANGO_NATS_URL": srv.ClientURL(), "MLANGO_KATEMBE_SECRET": katembeEnvSecret})
+		"MLANGO_NATS_URL": srv.ClientURL(), "MLANGO_KATEMBE_SECRET": katembeEnvSecret, "MLANGO_DATA_DIR": t.TempDir()})
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var out, errs syncBuffer
