@@ -5,6 +5,8 @@ import (
 	"flag"
 	"os"
 	"os/exec"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -27,8 +29,8 @@ func browserPath() string {
 // TestConsoleBrowser drives the console in headless Chromium against the
 // real gateway (embedded JetStream): it dials the demo menu to its END
 // screen, finds the session's events in the live feed, filters and opens
-// one, and calls the default voice flow. Every wait is on the page's DOM,
-// bounded by one deadline.
+// one, and calls testdata/voice/support.yaml pressing 3. Every wait is on
+// the page's DOM, bounded by one deadline.
 func TestConsoleBrowser(t *testing.T) {
 	browser := browserPath()
 	if browser == "" {
@@ -42,7 +44,15 @@ func TestConsoleBrowser(t *testing.T) {
 	t.Cleanup(cancelBrowser)
 	// Cleanups run last first: the gateway shuts down while the page's
 	// event stream is still open, and must still exit 0 (startGateway).
-	base := strings.TrimSuffix(startGateway(t, map[string]string{"MLANGO_CONSOLE": "1"}), "/api/ussd/session")
+	support, err := filepath.Abs("../../testdata/voice/support.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := filepath.Join(t.TempDir(), "mlango.yaml")
+	if err := os.WriteFile(cfg, []byte("voice:\n  flows: ["+strconv.Quote(support)+"]\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	base := strings.TrimSuffix(startGateway(t, map[string]string{"MLANGO_CONSOLE": "1", "MLANGO_CONFIG": cfg}), "/api/ussd/session")
 	ctx, cancel := context.WithTimeout(bctx, 90*time.Second)
 	defer cancel()
 
@@ -123,14 +133,24 @@ func TestConsoleBrowser(t *testing.T) {
 		}
 	}
 
-	do("call the default voice flow",
+	do("call Acme support's voice flow and press 3",
 		chromedp.Click(chromedp.CSS("#tab-voice")),
 		chromedp.Click(chromedp.CSS("#voice-call")),
+		chromedp.WaitVisible(chromedp.CSS("#voice-digits")),
+		chromedp.SendKeys(chromedp.CSS("#voice-digits"), "3"),
+		chromedp.Click(chromedp.CSS("#voice-send")),
 		until(`document.querySelector("#voice-state").textContent === "call ended"`),
-		filter("voice.call"),
-		until(shown+` === 2`)) // the live call and its final notification
+		filter("voice.dtmf"),
+		until(shown+` === 1`))
 	steps := text("#voice-steps")
-	for _, want := range []string{"Say: Welcome to the service. This is a demo voice application. Goodbye.", "isActive=0 · ← 200"} {
+	for _, want := range []string{
+		"GetDigits (numDigits 1, timeout 10) — Say: For your balance press 1.",
+		"→ POST /api/voice/step/menu?t=",
+		"Say: You are calling from +254711000111. You chose option 3.",
+		"Redirect: ",
+		"Say: Thank you for calling Acme. Goodbye.",
+		"isActive=0 · ← 200",
+	} {
 		if !strings.Contains(steps, want) {
 			t.Errorf("voice steps lack %q:\n%s", want, steps)
 		}
