@@ -74,6 +74,9 @@ airtime:                     # airtime validation; see airtime.md
       subject: ""            # NATS request-reply subject; empty = rules alone; not under subject_prefix
       timeout: 1s            # at most 3/4 of validation.timeout
       allow_on_failure: false  # true: a silent or absent decider leaves the rules' verdict
+console:                     # the web console; see console.md
+  enabled: false             # [MLANGO_CONSOLE] 1 or true serves /console
+  allow_cidrs: [127.0.0.0/8, "::1/128"]  # clients it is served to; loopback only by default
 `
 
 func TestExampleFileIsDefault(t *testing.T) {
