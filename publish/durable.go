@@ -114,13 +114,13 @@ func (d *Durable) Store(ctx context.Context, events []normalize.Event) (int, err
 	var cause error
 	if broken := d.store.Healthy(); broken != nil {
 		cause = broken // JetStream would only time out: do not make the caller wait
-	} else if d.spool.Len() == 0 && d.store.nc.IsConnected() {
+	} else if d.spool.Len() == 0 && d.store.up.Load() {
 		dups, err := d.store.Store(ctx, events)
 		if err == nil || errors.Is(err, ErrInvalidEvent) {
 			return dups, err
 		}
 		cause = err
-	} else if !d.store.nc.IsConnected() {
+	} else if !d.store.up.Load() {
 		cause = fmt.Errorf("NATS connection is %s", d.store.nc.Status())
 	} else {
 		cause = errors.New("older events are still spooled")

@@ -40,6 +40,7 @@ func newDurableRig(t *testing.T, spoolMax int64) *durableRig {
 	r.port = r.srv.Addr().(*net.TCPAddr).Port
 	o := externalOptions(r.srv)
 	o.PublishTimeout = time.Second
+	o.FailFastWhileDisconnected = true // as cmd/mlango opens it with a spool
 	r.store = openStore(t, o)
 	var err error
 	r.spool, _, err = spool.Open(spool.Options{Dir: r.spoolDir, MaxBytes: spoolMax, NoSync: true})

@@ -271,6 +271,7 @@ func publishOptions(cfg config.Config) publish.Options {
 		PublishTimeout:  time.Duration(cfg.Publish.Timeout),
 		// With the spool in front, a gateway (re)started during a NATS
 		// outage serves and spools; without it, it must not start.
-		StartDisconnected: cfg.Spool.Enabled,
+		StartDisconnected:         cfg.Spool.Enabled,
+		FailFastWhileDisconnected: cfg.Spool.Enabled,
 	}
 }

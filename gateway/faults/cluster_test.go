@@ -154,7 +154,7 @@ func clusterGateway(t *testing.T, urls []string, replicas int) *served {
 		var err error
 		store, err = publish.Open(ctx, publish.Options{
 			URLs: urls, Name: "mlango-faults", Replicas: replicas,
-			DuplicateWindow: time.Hour, PublishTimeout: 2 * time.Second,
+			DuplicateWindow: time.Hour, PublishTimeout: 2 * time.Second, FailFastWhileDisconnected: true,
 		}, zerolog.Nop())
 		return err == nil
 	})

@@ -70,6 +70,7 @@ func open(t *testing.T, o publish.Options) *publish.Store {
 	if o.DuplicateWindow == 0 {
 		o.DuplicateWindow = time.Hour
 	}
+	o.FailFastWhileDisconnected = true // as cmd/mlango opens it with the spool on
 	if o.PublishTimeout == 0 {
 		o.PublishTimeout = time.Second
 	}
