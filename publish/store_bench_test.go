@@ -24,12 +24,41 @@ import (
 // requests case, where ns/op is throughput. Allocations include the
 // server's, which runs in the same process.
 func BenchmarkStore(b *testing.B) {
+	benchStore(b, func(b *testing.B, s *Store) eventStorer { return s })
+}
+
+// BenchmarkDurableStore is BenchmarkStore through the Durable store with a
+// healthy JetStream (the spool stays empty): the cost of the checks in front
+// of every publish, as a difference to BenchmarkStore.
+func BenchmarkDurableStore(b *testing.B) {
+	benchStore(b, func(b *testing.B, s *Store) eventStorer {
+		sp, _, err := spool.Open(spool.Options{Dir: b.TempDir()})
+		if err != nil {
+			b.Fatal(err)
+		}
+		d := NewDurable(s, sp, DurableOptions{}, zerolog.Nop())
+		b.Cleanup(func() {
+			d.Close()
+			if n := sp.Len(); n != 0 {
+				b.Errorf("%d events were spooled with JetStream healthy", n)
+			}
+			sp.Close()
+		})
+		return d
+	})
+}
+
+type eventStorer interface {
+	Store(ctx context.Context, events []normalize.Event) (int, error)
+}
+
+func benchStore(b *testing.B, wrap func(*testing.B, *Store) eventStorer) {
 	for _, p := range []int{1, 64} {
 		b.Run(fmt.Sprintf("callers=%dxCPU", p), func(b *testing.B) {
-			s := openStore(b, Options{
+			s := wrap(b, openStore(b, Options{
 				Embedded:       EmbeddedOptions{StoreDir: b.TempDir()},
 				PublishTimeout: 30 * time.Second,
-			})
+			}))
 			ctx := context.Background()
 			var n atomic.Int64
 			b.SetParallelism(p)
@@ -45,44 +74,6 @@ func BenchmarkStore(b *testing.B) {
 					}
 				}
 			})
-		})
-	}
-}
-
-// BenchmarkDurableStore is BenchmarkStore through the Durable store with a
-// healthy JetStream (the spool stays empty): the cost of the checks in front
-// of every publish, as a difference to BenchmarkStore.
-func BenchmarkDurableStore(b *testing.B) {
-	for _, p := range []int{1, 64} {
-		b.Run(fmt.Sprintf("callers=%dxCPU", p), func(b *testing.B) {
-			s := openStore(b, Options{
-				Embedded:       EmbeddedOptions{StoreDir: b.TempDir()},
-				PublishTimeout: 30 * time.Second,
-			})
-			sp, _, err := spool.Open(spool.Options{Dir: b.TempDir()})
-			if err != nil {
-				b.Fatal(err)
-			}
-			d := NewDurable(s, sp, DurableOptions{}, zerolog.Nop())
-			b.Cleanup(func() { d.Close(); sp.Close() })
-			ctx := context.Background()
-			var n atomic.Int64
-			b.SetParallelism(p)
-			b.ReportAllocs()
-			b.ResetTimer()
-			b.RunParallel(func(pb *testing.PB) {
-				events := make([]normalize.Event, 1)
-				for pb.Next() {
-					events[0] = testEvent(strconv.FormatInt(n.Add(1), 10))
-					if _, err := d.Store(ctx, events); err != nil {
-						b.Error(err)
-						return
-					}
-				}
-			})
-			if sp.Len() != 0 {
-				b.Fatalf("%d events were spooled with JetStream healthy", sp.Len())
-			}
 		})
 	}
 }
