@@ -3,6 +3,7 @@ package faults
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -148,55 +149,83 @@ func (l *load) retryFailed(t *testing.T, workers int) {
 	}
 }
 
-// stored reads the whole stream back: how many times each message id is in it.
+// stored reads the whole stream back: how many times each message id is in
+// it. A cluster that just lost a node can refuse a read for a moment (no
+// leader yet for the stream or the consumer): the whole read is retried.
 func stored(t *testing.T, natsURL string) (map[string]int, int) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		counts, total, err := readStream(natsURL)
+		if err == nil {
+			return counts, total
+		}
+		if errors.Is(err, errGarbage) {
+			t.Fatal(err)
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("reading the stream back: %v", err)
+		}
+		t.Logf("reading the stream back: %v; retrying", err)
+		<-time.After(100 * time.Millisecond) // a poll interval between attempts
+	}
+}
+
+func readStream(natsURL string) (map[string]int, int, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	nc, err := nats.Connect(natsURL)
 	if err != nil {
-		t.Fatalf("connect to read the stream: %v", err)
+		return nil, 0, fmt.Errorf("connect: %w", err)
 	}
 	defer nc.Close()
 	js, _ := jetstream.New(nc)
 	st, err := js.Stream(ctx, "TELECOM")
 	if err != nil {
-		t.Fatalf("stream: %v", err)
+		return nil, 0, fmt.Errorf("stream: %w", err)
 	}
 	info, err := st.Info(ctx)
 	if err != nil {
-		t.Fatalf("stream info: %v", err)
+		return nil, 0, fmt.Errorf("stream info: %w", err)
 	}
 	total := int(info.State.Msgs)
 	counts := map[string]int{}
 	if total == 0 {
-		return counts, 0
+		return counts, 0, nil
 	}
 	cons, err := st.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{})
 	if err != nil {
-		t.Fatalf("consumer: %v", err)
+		return nil, 0, fmt.Errorf("consumer: %w", err)
 	}
 	for read := 0; read < total; {
 		batch, err := cons.Fetch(min(total-read, 500), jetstream.FetchMaxWait(10*time.Second))
 		if err != nil {
-			t.Fatalf("fetch: %v", err)
+			return nil, 0, fmt.Errorf("fetch: %w", err)
 		}
+		got := 0
 		for m := range batch.Messages() {
 			var ev struct {
 				Subject string `json:"subject"`
 			}
 			if err := json.Unmarshal(m.Data(), &ev); err != nil || ev.Subject == "" {
-				t.Fatalf("stream message is not an event with a subject: %v %q", err, m.Data())
+				// Not transient: garbage in the stream breaks the promise.
+				return nil, 0, fmt.Errorf("%w: stream message is not an event with a subject: %v %q", errGarbage, err, m.Data())
 			}
 			counts[ev.Subject]++
 			read++
+			got++
 		}
 		if err := batch.Error(); err != nil {
-			t.Fatalf("fetch: %v", err)
+			return nil, 0, fmt.Errorf("fetch: %w", err)
+		}
+		if got == 0 {
+			return nil, 0, fmt.Errorf("fetch returned nothing after %d of %d messages", read, total)
 		}
 	}
-	return counts, total
+	return counts, total, nil
 }
+
+var errGarbage = errors.New("garbage")
 
 // verify holds the promise: every id answered 2xx is stored exactly once,
 // the stream holds as many events as there were 2xx'd ids, and reports the
