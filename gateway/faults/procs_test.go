@@ -33,7 +33,12 @@ func binaries(t *testing.T) (natsServer, mlango string) {
 		if binErr != nil {
 			return
 		}
+		// The go command that runs these tests (GOROOT is where it lives);
+		// PATH's go otherwise.
 		gobin := filepath.Join(runtime.GOROOT(), "bin", "go")
+		if _, err := os.Stat(gobin); err != nil {
+			gobin = "go"
+		}
 		var wg sync.WaitGroup
 		errs := make([]error, 2)
 		for i, pkg := range []string{"github.com/nats-io/nats-server/v2", "github.com/mlango/mlango/cmd/mlango"} {
