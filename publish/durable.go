@@ -44,6 +44,7 @@ type Durable struct {
 	forwarded atomic.Uint64
 	skipped   atomic.Uint64          // records that rotted on disk and could not be forwarded
 	lastErr   atomic.Pointer[string] // the forwarder's last failure, for /readyz
+	probe     atomic.Pointer[string] // the last writability probe's error, "" when writable
 
 	stop      chan struct{}
 	done      chan struct{}
@@ -383,16 +384,21 @@ type SpoolStatus struct {
 	Forwarder string `json:"forwarder_error,omitempty"`
 }
 
-// Status reports the NATS connection and the spool, checking that the
-// spool can be written right now.
+// Status reports the NATS connection and the spool. Writability is the
+// probe the last Ready made (/readyz runs Ready, then Status: one probe
+// write and fsync per call, not two), or a probe now if none ran yet.
 func (d *Durable) Status() (nats string, sp SpoolStatus) {
 	st := d.spool.Stats()
 	sp = SpoolStatus{Records: st.Records, Bytes: st.Bytes, Forwarded: d.forwarded.Load(), Skipped: d.skipped.Load(), Writable: true}
 	if !st.Oldest.IsZero() {
 		sp.OldestAge = time.Since(st.Oldest).Round(time.Millisecond).String()
 	}
-	if err := d.spool.Check(); err != nil {
-		sp.Writable, sp.Error = false, err.Error()
+	probe := d.probe.Load()
+	if probe == nil {
+		probe = d.check()
+	}
+	if *probe != "" {
+		sp.Writable, sp.Error = false, *probe
 	}
 	if e := d.lastErr.Load(); e != nil && st.Records > 0 {
 		sp.Forwarder = *e
@@ -405,8 +411,8 @@ func (d *Durable) Status() (nats string, sp SpoolStatus) {
 // the spool able to hold more. A gateway whose NATS is down but whose spool
 // works stays ready: it keeps what it accepts.
 func (d *Durable) Ready(ctx context.Context) error {
-	if err := d.spool.Check(); err != nil {
-		return fmt.Errorf("spool cannot be written: %w", err)
+	if msg := *d.check(); msg != "" {
+		return fmt.Errorf("spool cannot be written: %s", msg)
 	}
 	if d.store.nc.IsConnected() {
 		if err := d.store.Ready(ctx); err == nil {
@@ -417,6 +423,17 @@ func (d *Durable) Ready(ctx context.Context) error {
 		return errors.New("JetStream unavailable and the spool is full")
 	}
 	return nil
+}
+
+// check probes the spool's writability and remembers the outcome ("" when
+// writable) for Status.
+func (d *Durable) check() *string {
+	msg := ""
+	if err := d.spool.Check(); err != nil {
+		msg = err.Error()
+	}
+	d.probe.Store(&msg)
+	return &msg
 }
 
 // SpoolStats is the spool's depth and oldest record, for metrics.
